@@ -1,0 +1,153 @@
+"""Parsers: table-reference documents in any format into the canonical model.
+
+``parse_text`` and ``parse_file`` parse one document; ``parse_paths`` parses files and
+folders into a :class:`~dvschema.metaschema.model.Catalog`. The format is detected from
+the content and can be forced with ``format=``; :data:`FORMATS` is the registry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from dvschema.diagnostics import Diagnostic, InputError
+from dvschema.metaschema.model import Catalog, Table
+from dvschema.parsers.blocks import Block
+from dvschema.parsers.builder import TableBuilder
+
+Reader = Callable[[str], tuple[dict, Iterator[Block]]]
+
+
+def _read_markdown(text: str) -> tuple[dict, Iterator[Block]]:
+    from dvschema.parsers.markdown import read_markdown
+
+    return read_markdown(text)
+
+
+def _read_plain_text(text: str) -> tuple[dict, Iterator[Block]]:
+    from dvschema.parsers.plaintext import read_plain_text
+
+    return {}, read_plain_text(text)
+
+
+#: Every format name and the reader that turns it into blocks. The three markdown
+#: generations share one token walker; the builder reads their differences from the blocks.
+FORMATS: dict[str, Reader] = {
+    "markdown-generated": _read_markdown,
+    "markdown-2023": _read_markdown,
+    "markdown-2020": _read_markdown,
+    "plain-text": _read_plain_text,
+}
+
+#: File name endings ``parse_paths`` picks up inside folders.
+DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """A parsed table and the warnings its document raised."""
+
+    table: Table
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def normalize_text(data: bytes, path: str) -> str:
+    """Decode UTF-8 (a byte-order mark is dropped) and turn CRLF/CR line ends into LF."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InputError.at(path, line, "the file is not UTF-8 text", found=repr(data[error.start:error.start + 4]),
+                            expected="a UTF-8 encoded document") from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def detect_format(text: str) -> str:
+    """Return the format name of a document from its content."""
+    markdown = False
+    generated = False
+    legacy_2020 = False
+    for line in text.split("\n", 400)[:400]:
+        stripped = line.strip()
+        if stripped.startswith("|") or stripped.startswith("#") or stripped == "---":
+            markdown = True
+        if stripped.startswith("ms.topic: generated-reference") or stripped.startswith("| Name <br />Is Event?") \
+                or stripped.startswith("|Value|Details|"):
+            generated = True
+        if stripped in ("## Entity Properties", "## Writable attributes", "## Read-only attributes"):
+            legacy_2020 = True
+    if not markdown:
+        return "plain-text"
+    if generated:
+        return "markdown-generated"
+    return "markdown-2020" if legacy_2020 else "markdown-2023"
+
+
+def parse_text(text: str, path: str = "<string>", format: str | None = None, *, sha256: str | None = None
+               ) -> ParseResult:
+    """Parse one document's text; raise :class:`InputError` for a malformed document."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if format is None:
+        format = detect_format(text)
+    reader = FORMATS.get(format)
+    if reader is None:
+        raise InputError.at(path, None, "unknown format", found=format, expected="one of " + ", ".join(FORMATS))
+    if not text.strip():
+        raise InputError.at(path, 1, "the document is empty", found="no text", expected="a table reference page")
+    builder = TableBuilder(path, format, sha256 or hashlib.sha256(text.encode()).hexdigest())
+    front_matter, blocks = reader(text)
+    builder.front_matter = front_matter
+    for block in blocks:
+        builder.feed(block)
+    table = builder.build()
+    return ParseResult(table, builder.warnings)
+
+
+def parse_file(path: str | os.PathLike[str], format: str | None = None) -> ParseResult:
+    """Read and parse one document file."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise InputError.at(name, None, "cannot read the file", found=error.strerror or str(error),
+                            expected="a readable table reference document") from None
+    return parse_text(normalize_text(data, name), name, format, sha256=hashlib.sha256(data).hexdigest())
+
+
+def iter_document_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """Yield the files named and the documents found (recursively, sorted) in the folders named."""
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in DOCUMENT_SUFFIXES:
+                    yield child
+        else:
+            yield path
+
+
+def parse_paths(paths: Iterable[str | os.PathLike[str]], format: str | None = None
+                ) -> tuple[Catalog, list[Diagnostic]]:
+    """Parse files and folders into a catalog; a table described twice is an error."""
+    tables: dict[str, Table] = {}
+    warnings: list[Diagnostic] = []
+    for path in iter_document_paths(paths):
+        result = parse_file(path, format)
+        warnings.extend(result.warnings)
+        name = result.table.logical_name
+        if name in tables:
+            first = tables[name].source.path if tables[name].source else "?"
+            raise InputError.at(str(path), None, f"table {name} is already described by {first}",
+                                found=name, expected="one document per table in a catalog")
+        tables[name] = result.table
+    return Catalog(tables=dict(sorted(tables.items()))), warnings

@@ -1,0 +1,43 @@
+"""The document blocks every parser emits and the shared builder consumes.
+
+A parser's only job is to turn its format into this stream: headings, paragraphs and
+tables with their cell text already free of markup, each with the 1-based line where it
+starts. Everything that gives the blocks meaning lives in :mod:`dvschema.parsers.builder`,
+so all formats are interpreted by the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Heading:
+    """A heading; ``level`` 1 is the page title, 2 a section, 3 an item, 4 an options table."""
+
+    text: str
+    line: int
+    level: int
+
+
+@dataclass(slots=True)
+class Paragraph:
+    """Running text: a paragraph, a note, or an include directive (``include`` set)."""
+
+    text: str
+    line: int
+    note: bool = False
+    include: str | None = None
+
+
+@dataclass(slots=True)
+class TableBlock:
+    """A table: header cells, then rows of cells with the line of each row."""
+
+    header: list[str]
+    line: int
+    rows: list[list[str]] = field(default_factory=list)
+    row_lines: list[int] = field(default_factory=list)
+
+
+Block = Heading | Paragraph | TableBlock

@@ -1,0 +1,488 @@
+"""The one builder every parser feeds: document blocks in, a :class:`Table` out.
+
+Parsers differ only in how they find headings, paragraphs and table cells; what those
+blocks mean (which section a heading opens, which property row sets which field, how an
+options table attaches to its column) is decided here, once, for every format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from dvschema.diagnostics import Diagnostic, InputError, shorten
+from dvschema.metaschema.model import Column, Message, Option, Relationship, Source, Table
+from dvschema.parsers import values
+from dvschema.parsers.blocks import Block, Heading, Paragraph, TableBlock
+
+# Section headings, lower-cased, to the section they open.
+SECTIONS: dict[str, str] = {
+    "messages": "messages",
+    "events": "events",
+    "entity properties": "properties",
+    "properties": "properties",
+    "writable attributes": "writable",
+    "writable columns/attributes": "writable",
+    "writable columns": "writable",
+    "read-only attributes": "readonly",
+    "read-only columns/attributes": "readonly",
+    "read-only columns": "readonly",
+    "customized columns/attributes": "customized",
+    "customized attributes": "customized",
+    "many-to-one relationships": "many_to_one",
+    "one-to-many relationships": "one_to_many",
+    "many-to-many relationships": "many_to_many",
+    "see also": "footer",
+    "related information": "footer",
+}
+COLUMN_SECTIONS = frozenset({"writable", "readonly", "customized"})
+RELATIONSHIP_SECTIONS = frozenset({"many_to_one", "one_to_many", "many_to_many"})
+
+TABLE_PROPERTIES: dict[str, str] = {
+    "LogicalName": "logical_name",
+    "SchemaName": "schema_name",
+    "DisplayName": "display_name",
+    "DisplayCollectionName": "display_collection_name",
+    "EntitySetName": "entity_set_name",
+    "CollectionSchemaName": "collection_schema_name",
+    "LogicalCollectionName": "logical_collection_name",
+    "PrimaryIdAttribute": "primary_id_attribute",
+    "PrimaryNameAttribute": "primary_name_attribute",
+    "OwnershipType": "ownership_type",
+    "TableType": "table_type",
+}
+
+Converter = Callable[[str], Any]
+
+COLUMN_PROPERTIES: dict[str, tuple[str, Converter]] = {
+    "Description": ("description", values.text_or_none),
+    "DisplayName": ("display_name", values.text_or_none),
+    "LogicalName": ("logical_name", values.text_or_none),
+    "RequiredLevel": ("required_level", values.to_required_level),
+    "Type": ("type", values.text_or_none),
+    "IsValidForCreate": ("is_valid_for_create", values.to_bool),
+    "IsValidForUpdate": ("is_valid_for_update", values.to_bool),
+    "IsValidForRead": ("is_valid_for_read", values.to_bool),
+    "IsValidForForm": ("is_valid_for_form", values.to_bool),
+    "MaxLength": ("max_length", values.to_int),
+    "MinValue": ("min_value", values.to_exact_number),
+    "MaxValue": ("max_value", values.to_exact_number),
+    "Precision": ("precision", values.to_int),
+    "PrecisionSource": ("precision_source", values.text_or_none),
+    "Format": ("format", values.text_or_none),
+    "FormatName": ("format_name", values.text_or_none),
+    "DateTimeBehavior": ("date_time_behavior", values.text_or_none),
+    "Targets": ("targets", values.to_targets),
+    "GlobalChoiceName": ("global_choice_name", values.text_or_none),
+    "DefaultValue": ("default_value", values.text_or_none),
+    "DefaultFormValue": ("default_form_value", values.text_or_none),
+    "MaxSizeInKB": ("max_size_in_kb", values.to_int),
+}
+# A Boolean's labels are its two options, whatever the format says them as.
+BOOLEAN_LABELS = {"True Label": 1, "TrueLabel": 1, "False Label": 0, "FalseLabel": 0}
+
+RELATIONSHIP_PROPERTIES: dict[str, tuple[str, Converter]] = {
+    "ReferencedEntity": ("referenced_entity", values.text_or_none),
+    "ReferencedAttribute": ("referenced_attribute", values.text_or_none),
+    "ReferencingEntity": ("referencing_entity", values.text_or_none),
+    "ReferencingAttribute": ("referencing_attribute", values.text_or_none),
+    "ReferencedEntityNavigationPropertyName": ("referenced_entity_navigation_property_name", values.text_or_none),
+    "ReferencingEntityNavigationPropertyName": ("referencing_entity_navigation_property_name", values.text_or_none),
+    "IntersectEntityName": ("intersect_entity_name", values.text_or_none),
+    "IntersectAttribute": ("intersect_attribute", values.text_or_none),
+    "NavigationPropertyName": ("navigation_property_name", values.text_or_none),
+    "IsHierarchical": ("is_hierarchical", values.to_bool),
+    "IsCustomizable": ("is_customizable", values.to_bool),
+    "CascadeConfiguration": ("cascade", values.to_key_values),
+    "AssociatedMenuConfiguration": ("associated_menu", values.to_key_values),
+}
+
+#: Property names the plain-text parser recognises as the start of a row.
+KNOWN_PROPERTY_NAMES = frozenset(TABLE_PROPERTIES) | frozenset(COLUMN_PROPERTIES) | frozenset(
+    RELATIONSHIP_PROPERTIES) | frozenset(BOOLEAN_LABELS) | {"SchemaName", "IsBPFEntity", "ImeMode", "IsLocalizable",
+                                                            "SourceTypeMask", "CanChangeDateTimeBehavior",
+                                                            "IsBaseCurrency", "IsPrimaryImage", "CanStoreFullImage",
+                                                            "MaxWidth", "MaxHeight", "IsRenameable"}
+
+OPTION_HEADERS = {"Value": "value", "Label": "label", "State": "state", "DefaultStatus": "default_status",
+                  "InvariantName": "invariant_name", "TransitionData": "transition_data",
+                  "Description": "description"}
+
+_TITLE_WITH_NAME = re.compile(r"^(?P<display>.*?)\s*\((?P<name>[A-Za-z0-9_]+)\)\s+(?:table|entity)", re.I)
+_TITLE_NAME_ONLY = re.compile(r"^(?P<name>[A-Za-z0-9_]+)\s+(?:table|entity)\b", re.I)
+_ADDED_BY = re.compile(r"^Added by\s*:\s*(?P<value>.*)$", re.S)
+_CHANGES_FROM = re.compile(r"^Changes from\s+(?P<value>.*)$", re.S)
+_DEFAULT_VALUE = re.compile(r"^DefaultValue\s*:\s*(?P<value>.*)$")
+_OPTIONS_HEADING = re.compile(r"^(?P<name>\S+)\s+(?:Choices/Options|Options|Choices)$")
+_RELATED_ENTITY = (
+    re.compile(r"^(?:One|Many)-To-(?:One|Many) Relationship:\s+(?P<entity>[A-Za-z0-9_]+)\s", re.I),
+    re.compile(r"\bfor the\s+(?P<entity>[A-Za-z0-9_]+)\s+(?:table|entity)", re.I),
+    re.compile(r"^(?:See|Same as)\s+(?P<entity>[A-Za-z0-9_]+)\s+(?:Entity|table)?\s*\S", re.I),
+)
+
+
+@dataclass
+class _Item:
+    """A column or relationship being collected."""
+
+    heading: str
+    line: int
+    section: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
+    options: list[Option] = field(default_factory=list)
+    has_table: bool = False
+
+
+class TableBuilder:
+    """Collects blocks of one document and builds the :class:`Table` they describe."""
+
+    def __init__(self, path: str, source_format: str, sha256: str):
+        self.path = path
+        self.source = Source(path=path, format=source_format, sha256=sha256)
+        self.warnings: list[Diagnostic] = []
+        self.table: dict[str, Any] = {}
+        self.table_extra: dict[str, str] = {}
+        self.front_matter: dict[str, str | list[str]] = {}
+        self.intro: list[str] = []
+        self.notes: list[str] = []
+        self.includes: list[str] = []
+        self.messages: list[Message] = []
+        self.columns: list[_Item] = []
+        self.relationships: list[_Item] = []
+        self.section = "intro"
+        self.item: _Item | None = None
+        self.options_column: _Item | None = None
+        self.options_pending = False
+        self.title_line: int | None = None
+
+    # -- events -------------------------------------------------------------------------
+
+    def warn(self, line: int | None, message: str, found: str | None = None) -> None:
+        """Record a warning: suspicious content that is still kept or reported, never silently dropped."""
+        self.warnings.append(Diagnostic(self.path, line, message, "warning", found))
+
+    def feed(self, block: Block) -> None:
+        """Consume one block in document order."""
+        if isinstance(block, Heading):
+            self._heading(block)
+        elif isinstance(block, Paragraph):
+            self._paragraph(block)
+        else:
+            self._table(block)
+
+    def _heading(self, heading: Heading) -> None:
+        text = heading.text.strip()
+        if heading.level == 1 and self.title_line is None:
+            self._title(text, heading.line)
+            return
+        section = SECTIONS.get(text.lower())
+        if section is not None and (heading.level <= 2 or section == "footer"):
+            self._close_item()
+            self.section = section
+            return
+        if heading.level <= 2:
+            self._close_item()
+            self.section = "unknown"
+            self.warn(heading.line, "unknown section; its content is kept as notes", text)
+            return
+        options = _OPTIONS_HEADING.match(text)
+        if options and heading.level >= 4:
+            self._start_options(options.group("name"), heading.line)
+            return
+        self._close_item()
+        if self.section in COLUMN_SECTIONS or self.section in RELATIONSHIP_SECTIONS:
+            self.item = _Item(heading=text, line=heading.line, section=self.section)
+        elif self.section != "footer":
+            self.warn(heading.line, f"heading outside a columns or relationships section ({self.section})", text)
+
+    def _title(self, text: str, line: int) -> None:
+        self.title_line = line
+        self.table["title"] = text
+        match = _TITLE_WITH_NAME.match(text)
+        if match:
+            display = match.group("display").strip()
+            if display:
+                self.table["display_name"] = display
+            self.table["_title_name"] = match.group("name")
+            return
+        match = _TITLE_NAME_ONLY.match(text)
+        if match:
+            self.table["_title_name"] = match.group("name")
+        else:
+            raise InputError.at(self.path, line, "the title does not name a table", found=shorten(text),
+                                expected="'<name> Entity Reference', '<name> table' or "
+                                         "'<Display> (<name>) table/entity reference'")
+
+    def _paragraph(self, paragraph: Paragraph) -> None:
+        if self.title_line is None:
+            self.warn(paragraph.line, "text before the title", shorten(paragraph.text))
+            self.notes.append(paragraph.text)
+            return
+        if paragraph.include is not None:
+            self.includes.append(paragraph.include)
+            return
+        text = paragraph.text.strip()
+        if self.section == "intro":
+            added = _ADDED_BY.match(text)
+            if added:
+                self.table["added_by"] = added.group("value").strip()
+            elif paragraph.note:
+                self.notes.append(text)
+            else:
+                self.intro.append(text)
+            return
+        if self.section == "unknown":
+            self.notes.append(text)
+            return
+        if self.item is None:
+            # Section boilerplate ("These columns/attributes return true for ...") and footers.
+            return
+        added = _ADDED_BY.match(text)
+        if added:
+            self.item.fields["added_by"] = added.group("value").strip()
+            return
+        if self.item.section in COLUMN_SECTIONS:
+            changes = _CHANGES_FROM.match(text)
+            default = _DEFAULT_VALUE.match(text)
+            if changes:
+                self.item.fields["changes_from"] = changes.group("value").strip()
+            elif default:
+                self._set_field(self.item, "default_value", default.group("value").strip())
+            else:
+                self.warn(paragraph.line, "unexpected text in a column; kept in extra['Text']", shorten(text))
+                self.item.extra["Text"] = (self.item.extra.get("Text", "") + "\n" + text).strip()
+            return
+        summary = self.item.fields.get("summary")
+        self.item.fields["summary"] = text if summary is None else summary + "\n" + text
+
+    def _start_options(self, name: str, line: int) -> None:
+        target = self._find_column(name)
+        if target is None:
+            self.warn(line, "options table for an unknown column; its options are reported here and not kept",
+                      name)
+        self.options_column = target
+        self.options_pending = True
+
+    def _find_column(self, name: str) -> _Item | None:
+        lowered = name.lower()
+        candidates = ([self.item] if self.item is not None and self.item.section in COLUMN_SECTIONS else []) + \
+            list(reversed(self.columns))
+        for item in candidates:
+            if item.heading.lower() == lowered or str(item.fields.get("logical_name", "")).lower() == lowered:
+                return item
+        return None
+
+    def _table(self, block: TableBlock) -> None:
+        if self.options_pending:
+            self.options_pending = False
+            self._options_table(block)
+            return
+        if self.section in ("messages", "events"):
+            self._messages_table(block)
+        elif self.section == "properties":
+            for row, line in zip(block.rows, block.row_lines):
+                key, value = self._property_row(row, line)
+                self._set_table_property(key, value, line)
+        elif self.item is not None:
+            self.item.has_table = True
+            for row, line in zip(block.rows, block.row_lines):
+                key, value = self._property_row(row, line)
+                if self.item.section in COLUMN_SECTIONS:
+                    self._set_column_property(self.item, key, value, line)
+                else:
+                    self._set_relationship_property(self.item, key, value, line)
+        else:
+            for row, line in zip(block.rows, block.row_lines):
+                self.warn(line, f"property row outside a column or relationship (section {self.section}); "
+                                "it is not part of any column", " | ".join(row))
+
+    def _property_row(self, row: list[str], line: int) -> tuple[str, str]:
+        if len(row) < 2:
+            raise InputError.at(self.path, line, "a property row needs a property and a value",
+                                found=" | ".join(row), expected="'|Property|Value|'")
+        return row[0].strip(), "\n".join(cell for cell in row[1:] if cell) if len(row) > 2 else row[1]
+
+    def _set_table_property(self, key: str, value: str, line: int) -> None:
+        target = TABLE_PROPERTIES.get(key)
+        if target is None:
+            self.table_extra[key] = value.strip()
+        else:
+            self.table[target] = values.text_or_none(value)
+
+    def _set_field(self, item: _Item, name: str, value: Any) -> None:
+        item.fields[name] = value
+
+    def _convert(self, converter: Converter, key: str, value: str, line: int) -> Any:
+        try:
+            return converter(value)
+        except ValueError as error:
+            raise InputError.at(self.path, line, f"bad value for {key}", found=shorten(value),
+                                expected=str(error)) from None
+
+    def _set_column_property(self, item: _Item, key: str, value: str, line: int) -> None:
+        mapped = COLUMN_PROPERTIES.get(key)
+        if mapped is not None:
+            name, converter = mapped
+            item.fields[name] = self._convert(converter, key, value, line)
+        elif key in BOOLEAN_LABELS:
+            item.options.append(Option(value=BOOLEAN_LABELS[key], label=values.text_or_none(value)))
+        else:
+            item.extra[key] = value.strip()
+
+    def _set_relationship_property(self, item: _Item, key: str, value: str, line: int) -> None:
+        mapped = RELATIONSHIP_PROPERTIES.get(key)
+        if mapped is not None:
+            name, converter = mapped
+            item.fields[name] = self._convert(converter, key, value, line)
+        elif key == "SchemaName":
+            item.fields["schema_name"] = values.text_or_none(value)
+        else:
+            item.extra[key] = value.strip()
+
+    def _options_table(self, block: TableBlock) -> None:
+        header = [cell.strip() for cell in block.header]
+        if not header or header[0] != "Value":
+            raise InputError.at(self.path, block.line, "an options table must start with a Value column",
+                                found=" | ".join(header), expected="'|Value|Label|...|' or '|Value|Details|'")
+        options = []
+        for row, line in zip(block.rows, block.row_lines):
+            options.append(self._option(header, row, line))
+        if self.options_column is None:
+            for option, line in zip(options, block.row_lines):
+                self.warn(line, "option of an unknown column", f"{option.value} {option.label}")
+            return
+        self.options_column.options.extend(options)
+
+    def _option(self, header: list[str], row: list[str], line: int) -> Option:
+        cells: dict[str, str] = {}
+        extra: dict[str, str] = {}
+        for name, cell in zip(header, row):
+            if name == "Details":
+                for key, value in values.to_key_values(cell).items():
+                    if key in OPTION_HEADERS:
+                        cells[key] = value
+                    else:
+                        extra[key] = value
+            elif name in OPTION_HEADERS:
+                cells[name] = cell
+            else:
+                extra[name] = cell.strip()
+        fields: dict[str, Any] = {"extra": extra}
+        for name, text in cells.items():
+            target = OPTION_HEADERS[name]
+            if target in ("value", "state", "default_status"):
+                fields[target] = self._convert(values.to_int, name, text, line)
+            else:
+                fields[target] = values.text_or_none(text)
+        if fields.get("value") is None:
+            raise InputError.at(self.path, line, "an option needs a whole-number value",
+                                found=" | ".join(row), expected="a row such as '|1|Active|'")
+        return Option(**fields)
+
+    def _messages_table(self, block: TableBlock) -> None:
+        header = [cell.split("\n")[0].strip().lower() for cell in block.header]
+        event_only = self.section == "events"
+        for row, line in zip(block.rows, block.row_lines):
+            cells = dict(zip(header, row))
+            name_cell = row[0] if row else ""
+            name_lines = [part.strip() for part in name_cell.split("\n") if part.strip()]
+            if not name_lines:
+                self.warn(line, "message row without a name", " | ".join(row))
+                continue
+            is_event: bool | None = True if event_only else None
+            for part in name_lines[1:]:
+                key, _, flag = part.partition(":")
+                if key.strip() == "Event":
+                    is_event = self._convert(values.to_bool, "Event", flag, line)
+            web_api = next((cell for key, cell in cells.items() if key.startswith("web api")), "")
+            sdk = next((cell for key, cell in cells.items() if key.startswith("sdk")), "")
+            self.messages.append(Message(name=name_lines[0], is_event=is_event, event_only=event_only,
+                                         web_api=values.text_or_none(web_api), sdk=values.text_or_none(sdk)))
+
+    def _close_item(self) -> None:
+        item, self.item = self.item, None
+        self.options_pending = False
+        if item is None:
+            return
+        if item.section in COLUMN_SECTIONS:
+            self.columns.append(item)
+        else:
+            self.relationships.append(item)
+
+    # -- result -------------------------------------------------------------------------
+
+    def build(self) -> Table:
+        """Return the table; raise :class:`InputError` when the document is not a complete table reference."""
+        self._close_item()
+        if self.title_line is None:
+            raise InputError.at(self.path, 1, "no title found", found="end of file" if not self.intro else
+                                shorten(self.intro[0]), expected="a title such as '# <name> table/entity reference'")
+        title_name = self.table.pop("_title_name", None)
+        logical_name = self.table.get("logical_name") or (title_name.lower() if title_name else None)
+        if self.section == "intro" and not self.messages and not self.columns:
+            raise InputError.at(self.path, self.title_line, "the document ends before any section",
+                                found="end of file", expected="sections such as Messages, Properties and columns")
+        columns = tuple(self._column(item) for item in self.columns)
+        seen: dict[str, int] = {}
+        for item, column in zip(self.columns, columns):
+            if column.logical_name in seen:
+                self.warn(item.line, f"column {column.logical_name} is described twice (first at line "
+                                     f"{seen[column.logical_name]}); both are kept", item.heading)
+            seen.setdefault(column.logical_name, item.line)
+        relationships = tuple(self._relationship(item, logical_name) for item in self.relationships)
+        if self.intro:
+            self.table["description"] = self.intro[-1]
+            self.notes[:0] = self.intro[:-1]
+        if title_name and "schema_name" not in self.table and title_name.lower() != title_name:
+            self.table["schema_name"] = title_name
+        self.table["logical_name"] = logical_name
+        return Table(**self.table, notes=tuple(self.notes), includes=tuple(self.includes),
+                     front_matter=self.front_matter, messages=tuple(self.messages), columns=columns,
+                     relationships=relationships, extra=self.table_extra, source=self.source)
+
+    def _column(self, item: _Item) -> Column:
+        if not item.has_table:
+            raise InputError.at(self.path, item.line, f"column {item.heading} has no property table",
+                                found="heading without a table", expected="'|Property|Value|' rows")
+        fields = dict(item.fields)
+        if not fields.get("logical_name"):
+            if item.section != "customized":
+                self.warn(item.line, "column without LogicalName; using its lower-cased schema name", item.heading)
+            fields["logical_name"] = item.heading.lower()
+        writable = item.section in ("writable", "customized")
+        if item.section == "writable":
+            fields.setdefault("is_valid_for_create", True)
+            fields.setdefault("is_valid_for_update", True)
+            if fields["is_valid_for_create"] is None:
+                fields["is_valid_for_create"] = True
+            if fields["is_valid_for_update"] is None:
+                fields["is_valid_for_update"] = True
+        elif item.section == "readonly":
+            fields.setdefault("is_valid_for_create", False)
+            fields.setdefault("is_valid_for_update", False)
+        return Column(schema_name=item.heading, writable=writable, options=tuple(item.options),
+                      extra=item.extra, **fields)
+
+    def _relationship(self, item: _Item, table_name: str | None) -> Relationship:
+        fields = dict(item.fields)
+        summary = fields.get("summary")
+        related = None
+        if summary:
+            for pattern in _RELATED_ENTITY:
+                match = pattern.search(summary)
+                if match:
+                    related = match.group("entity")
+                    break
+        fields["related_entity"] = related
+        if item.section == "many_to_one":
+            fields.setdefault("referencing_entity", table_name)
+            fields.setdefault("referenced_entity", related)
+        elif item.section == "one_to_many":
+            fields.setdefault("referenced_entity", table_name)
+            fields.setdefault("referencing_entity", related)
+        fields.pop("schema_name", None)
+        if "schema_name" in item.fields and item.fields["schema_name"] != item.heading:
+            item.extra["SchemaName"] = item.fields["schema_name"]
+        return Relationship(kind=item.section, schema_name=item.heading, extra=item.extra, **fields)
