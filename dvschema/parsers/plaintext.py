@@ -1,0 +1,174 @@
+"""Plain text copied from a rendered table-reference page into document blocks.
+
+All markup is gone: each table row is one line with its cells joined by spaces (or tabs,
+when copied from a browser), a multi-line cell continues on the following lines, and link
+lists are dropped. Blank lines separate blocks. What a block is follows from its first
+line: a known section title, a table header (``Property Value``, ``Value Label ...``,
+``Message Web API Operation ...``), an options heading, or a column/relationship name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from dvschema.parsers.blocks import Block, Heading, Paragraph, TableBlock
+from dvschema.parsers.builder import KNOWN_PROPERTY_NAMES, OPTION_HEADERS, SECTIONS
+
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_CAMEL_CASE_KEY = re.compile(r"^[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*$")
+_OPTION_ROW = re.compile(r"^-?\d+(?:\s|$)")
+_OPTIONS_HEADING = re.compile(r"^\S+\s+(?:Choices/Options|Options|Choices)$")
+_HTTP_VERBS = ("GET ", "POST ", "PATCH ", "DELETE ", "PUT ")
+_TWO_WORD_KEYS = frozenset(key for key in KNOWN_PROPERTY_NAMES if " " in key)
+
+
+def _chunks(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
+    start = 0
+    current: list[str] = []
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            if not current:
+                start = number
+            current.append(line.rstrip(" "))
+        elif current:
+            yield start, current
+            current = []
+    if current:
+        yield start, current
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.split("\t")] if "\t" in line else line.split()
+
+
+def read_plain_text(text: str) -> Iterator[Block]:
+    """Yield the blocks of a plain-text page."""
+    chunks = list(_chunks(text.split("\n")))
+    section = "intro"
+    for index, (line, lines) in enumerate(chunks):
+        first = lines[0].strip()
+        if index == 0:
+            yield Heading(" ".join(" ".join(lines).split()), line, 1)
+            continue
+        lowered = " ".join(first.split()).lower()
+        if len(lines) == 1 and lowered in SECTIONS:
+            section = SECTIONS[lowered]
+            yield Heading(first, line, 2)
+            continue
+        header = _cells(first)
+        if header[:2] == ["Property", "Value"]:
+            yield _property_table(lines, line)
+        elif header and header[0] == "Value" and len(header) >= 2 and all(cell in OPTION_HEADERS or cell == "Details"
+                                                                         for cell in header):
+            yield _options_table(header, lines, line)
+        elif section in ("messages", "events") and header and header[0] in ("Message", "Name"):
+            yield _messages_table(lines, line)
+        elif len(lines) == 1 and _OPTIONS_HEADING.match(first):
+            yield Heading(first, line, 4)
+        elif len(lines) == 1 and _IDENTIFIER.match(first) and section not in ("intro", "messages", "events",
+                                                                              "properties"):
+            yield Heading(first, line, 3)
+        elif first == "Note":
+            yield Paragraph("\n".join(part.strip() for part in lines[1:]), line, note=True)
+        else:
+            yield Paragraph("\n".join(part.strip() for part in lines), line)
+
+
+def _is_property_row(line: str, tab_separated: bool) -> bool:
+    """Tell a new property row from a continuation line of a multi-line value.
+
+    Known property names always start a row; an unknown CamelCase name starts one only
+    when a value follows it, so a lone word continuing a description stays in it.
+    """
+    if tab_separated:
+        return "\t" in line
+    for key in _TWO_WORD_KEYS:
+        if line.startswith(key) and line[len(key): len(key) + 1] in ("", " "):
+            return True
+    token, _, value = line.partition(" ")
+    return token in KNOWN_PROPERTY_NAMES or (bool(value.strip()) and bool(_CAMEL_CASE_KEY.match(token)))
+
+
+def _split_property_row(line: str) -> list[str]:
+    if "\t" in line:
+        key, _, value = line.partition("\t")
+        return [key.strip(), value.strip()]
+    for key in _TWO_WORD_KEYS:
+        if line.startswith(key) and line[len(key): len(key) + 1] in ("", " "):
+            return [key, line[len(key):].strip()]
+    key, _, value = line.partition(" ")
+    return [key, value.strip()]
+
+
+def _property_table(lines: list[str], line: int) -> TableBlock:
+    block = TableBlock(header=["Property", "Value"], line=line)
+    tab_separated = "\t" in lines[0]
+    for offset, text in enumerate(lines[1:], 1):
+        text = text.strip() if not tab_separated else text.strip(" ")
+        if _is_property_row(text, tab_separated) or not block.rows:
+            block.rows.append(_split_property_row(text))
+            block.row_lines.append(line + offset)
+        else:
+            block.rows[-1][-1] = (block.rows[-1][-1] + "\n" + text).strip("\n")
+    return block
+
+
+def _split_option_row(header: list[str], text: str) -> list[str]:
+    if "\t" in text:
+        return [cell.strip() for cell in text.split("\t")]
+    value, _, rest = text.partition(" ")
+    rest = rest.strip()
+    trailing = header[2:]
+    if trailing and trailing[-1] in ("Description", "Label"):
+        # A free-text last column cannot be told apart from the label in space-joined text.
+        return [value, rest]
+    tail: list[str] = []
+    words = rest.split(" ")
+    for _ in trailing:
+        if len(words) > 1:
+            tail.insert(0, words.pop())
+    return [value, " ".join(words), *tail]
+
+
+def _options_table(header: list[str], lines: list[str], line: int) -> TableBlock:
+    block = TableBlock(header=header, line=line)
+    for offset, text in enumerate(lines[1:], 1):
+        text = text.strip()
+        if _OPTION_ROW.match(text) or not block.rows:
+            block.rows.append(_split_option_row(header, text))
+            block.row_lines.append(line + offset)
+        else:
+            block.rows[-1][-1] = block.rows[-1][-1] + "\n" + text
+    return block
+
+
+def _starts_message_row(text: str, next_line: str, with_event_flag: bool) -> bool:
+    name, _, rest = text.partition(" ")
+    if not _IDENTIFIER.match(name):
+        return False
+    if with_event_flag:
+        return not rest and next_line.startswith("Event:")
+    rest = rest.strip()
+    return rest.startswith(_HTTP_VERBS) or name in rest or rest.startswith("This message")
+
+
+def _messages_table(lines: list[str], line: int) -> TableBlock:
+    """Messages rows: the name (and ``Event:`` flag) is kept; the operation cells run together.
+
+    Cell boundaries of the Web API and SDK cells are not recoverable from space-joined
+    text, so those two cells are left empty rather than guessed.
+    """
+    with_event_flag = len(lines) > 1 and lines[1].strip().startswith("Is Event?")
+    body = lines[2:] if with_event_flag else lines[1:]
+    first_row = line + (2 if with_event_flag else 1)
+    block = TableBlock(header=["Name", "Web API Operation", "SDK"], line=line)
+    for offset, text in enumerate(body):
+        text = text.strip()
+        following = body[offset + 1].strip() if offset + 1 < len(body) else ""
+        if _starts_message_row(text.replace("\t", " "), following, with_event_flag):
+            block.rows.append([text.replace("\t", " ").partition(" ")[0], "", ""])
+            block.row_lines.append(first_row + offset)
+        elif block.rows and text.startswith("Event:") and "\n" not in block.rows[-1][0]:
+            block.rows[-1][0] += "\n" + " ".join(text.split()[:2])
+    return block

@@ -1,0 +1,66 @@
+"""Test helper: render a markdown table-reference page into its plain-text form.
+
+It mimics what seeds 001 and 004 show of a page copied from the browser: markup, front
+matter, include directives, link targets and link lists are gone; a heading or paragraph is
+its text; a table row is one line with its cells joined by a space (or a tab), and after a
+multi-line cell the next cell starts on a new line; blocks are separated by blank lines.
+"""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+
+from dvschema.parsers.frontmatter import split_front_matter
+from dvschema.parsers.markdown import inline_text
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+def _row(cells: list[str], separator: str) -> str:
+    text = ""
+    for index, cell in enumerate(cells):
+        if index:
+            text += "\n" if "\n" in cells[index - 1] else separator
+        text += cell
+    return "\n".join(line.rstrip(" ") for line in text.split("\n"))
+
+
+def render_plain_text(markdown: str, separator: str = " ") -> str:
+    """Return the plain-text rendering of a markdown page."""
+    _, body, _ = split_front_matter(markdown)
+    tokens = _MARKDOWN.parse(body)
+    blocks: list[str] = []
+    in_list = in_quote = 0
+    row: list[str] | None = None
+    table: list[str] = []
+    for index, token in enumerate(tokens):
+        kind = token.type
+        if kind.endswith("_list_open"):
+            in_list += 1
+        elif kind.endswith("_list_close"):
+            in_list -= 1
+        elif kind == "blockquote_open":
+            in_quote += 1
+        elif kind == "blockquote_close":
+            in_quote -= 1
+        elif kind == "inline" and tokens[index - 1].type == "heading_open":
+            blocks.append(inline_text(token))
+        elif kind == "inline" and tokens[index - 1].type == "paragraph_open" and not in_list:
+            if token.content.strip().startswith("[!INCLUDE"):
+                continue
+            text = inline_text(token)
+            if in_quote and text.startswith("[!NOTE]"):
+                text = "Note\n" + text[len("[!NOTE]"):].strip()
+            if text:
+                blocks.append(text)
+        elif kind == "tr_open":
+            row = []
+        elif kind == "inline" and row is not None:
+            row.append(inline_text(token))
+        elif kind == "tr_close" and row is not None:
+            table.append(_row(row, separator))
+            row = None
+        elif kind == "table_close":
+            blocks.append("\n".join(table))
+            table = []
+    return "\n\n".join(blocks) + "\n"
