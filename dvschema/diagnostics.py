@@ -50,6 +50,10 @@ class InputError(Exception):
         return cls(Diagnostic(path, line, message, "error", found, expected))
 
 
+class NotATableReference(InputError):
+    """The document is not a table reference page at all (a README beside the pages, say)."""
+
+
 def shorten(text: str, limit: int = 60) -> str:
     """Return ``text`` on one line, cut to ``limit`` characters with an ellipsis."""
     text = " ".join(str(text).split())

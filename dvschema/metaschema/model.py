@@ -11,14 +11,21 @@ and decimals are ``Decimal``, serialized as strings in JSON so no float rounding
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 #: Version of the serialized model; bump when a field changes meaning.
 MODEL_VERSION = "1"
 
-ExactNumber = Union[int, Decimal]
+#: A decimal kept exactly as the document wrote it (``1E-12``, ``0.5``): a string in JSON.
+ExactDecimal = Annotated[
+    Decimal,
+    PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"}),
+]
+#: Bounds: whole numbers stay ``int`` (JSON integers), others are exact decimals.
+ExactNumber = Union[int, ExactDecimal]
 
 RequiredLevel = Literal["None", "Recommended", "ApplicationRequired", "SystemRequired"]
 RelationshipKind = Literal["many_to_one", "one_to_many", "many_to_many"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from dvschema.diagnostics import Diagnostic, InputError
+from dvschema.diagnostics import Diagnostic, InputError, NotATableReference
 from dvschema.metaschema.model import Catalog, Table
 from dvschema.parsers.blocks import Block
 from dvschema.parsers.builder import TableBuilder
@@ -124,25 +124,36 @@ def parse_file(path: str | os.PathLike[str], format: str | None = None) -> Parse
     return parse_text(normalize_text(data, name), name, format, sha256=hashlib.sha256(data).hexdigest())
 
 
-def iter_document_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-    """Yield the files named and the documents found (recursively, sorted) in the folders named."""
+def iter_document_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, bool]]:
+    """Yield ``(path, named)``: the files named, and the documents found (recursively, sorted) in folders."""
     for path in paths:
         path = Path(path)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 if child.is_file() and child.suffix.lower() in DOCUMENT_SUFFIXES:
-                    yield child
+                    yield child, False
         else:
-            yield path
+            yield path, True
 
 
 def parse_paths(paths: Iterable[str | os.PathLike[str]], format: str | None = None
                 ) -> tuple[Catalog, list[Diagnostic]]:
-    """Parse files and folders into a catalog; a table described twice is an error."""
+    """Parse files and folders into a catalog; a table described twice is an error.
+
+    A file found in a folder that is no table reference page (a README) is skipped with a
+    warning; a file named explicitly must be one.
+    """
     tables: dict[str, Table] = {}
     warnings: list[Diagnostic] = []
-    for path in iter_document_paths(paths):
-        result = parse_file(path, format)
+    for path, named in iter_document_paths(paths):
+        try:
+            result = parse_file(path, format)
+        except NotATableReference as error:
+            if named:
+                raise
+            warnings.append(Diagnostic(error.diagnostic.path, error.diagnostic.line,
+                                       "skipped: not a table reference page", "warning", error.diagnostic.found))
+            continue
         warnings.extend(result.warnings)
         name = result.table.logical_name
         if name in tables:

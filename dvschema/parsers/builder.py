@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from dvschema.diagnostics import Diagnostic, InputError, shorten
+from dvschema.diagnostics import Diagnostic, InputError, NotATableReference, shorten
 from dvschema.metaschema.model import Column, Message, Option, Relationship, Source, Table
 from dvschema.parsers import values
 from dvschema.parsers.blocks import Block, Heading, Paragraph, TableBlock
@@ -211,7 +211,7 @@ class TableBuilder:
         if match:
             self.table["_title_name"] = match.group("name")
         else:
-            raise InputError.at(self.path, line, "the title does not name a table", found=shorten(text),
+            raise NotATableReference.at(self.path, line, "the title does not name a table", found=shorten(text),
                                 expected="'<name> Entity Reference', '<name> table' or "
                                          "'<Display> (<name>) table/entity reference'")
 
@@ -417,7 +417,7 @@ class TableBuilder:
         """Return the table; raise :class:`InputError` when the document is not a complete table reference."""
         self._close_item()
         if self.title_line is None:
-            raise InputError.at(self.path, 1, "no title found", found="end of file" if not self.intro else
+            raise NotATableReference.at(self.path, 1, "no title found", found="end of file" if not self.intro else
                                 shorten(self.intro[0]), expected="a title such as '# <name> table/entity reference'")
         title_name = self.table.pop("_title_name", None)
         logical_name = self.table.get("logical_name") or (title_name.lower() if title_name else None)
