@@ -86,5 +86,42 @@ def parse(paths: tuple[Path, ...], output: Path | None, format_name: str | None,
             click.echo(f"wrote {len(catalog.tables)} tables to {output}", err=True)
 
 
+SEVERITY_NAMES = ("breaking", "warning", "info", "none")
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--format", "report_format", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), default="breaking", show_default=True,
+              help="Exit 1 when a change at or above this severity remains.")
+@click.option("--ignore", "ignore_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file of accepted changes (kind, target, reason) and severity overrides.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@_reports_input_errors
+def diff_command(old: Path, new: Path, report_format: str, fail_on: str, ignore_file: Path | None,
+                 output: Path | None) -> None:
+    """Compare two versions of table metadata and report every change by severity.
+
+    OLD and NEW are each a document, a folder of documents (one release) or a catalog JSON.
+    """
+    from dvschema.drift import SEVERITY_RANK, diff, load_metadata
+    from dvschema.drift.ignore import IgnoreFile, apply_ignores, load_ignore_file
+    from dvschema.reports.drift import DRIFT_REPORTERS, DriftReport
+
+    ignores = load_ignore_file(ignore_file) if ignore_file else IgnoreFile()
+    changes = diff(load_metadata(old), load_metadata(new), severities=ignores.severities)
+    kept, ignored = apply_ignores(changes, ignores.entries)
+    report = DriftReport(str(old), str(new), kept, len(ignored))
+    text = DRIFT_REPORTERS[report_format](report)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+    if fail_on != "none" and any(SEVERITY_RANK[c.severity] >= SEVERITY_RANK[fail_on] for c in kept):
+        sys.exit(EXIT_FINDINGS)
+
+
 if __name__ == "__main__":
     main()
