@@ -1,0 +1,333 @@
+"""Schema drift: real drift in the corpus, one minimal edited pair per change kind, folders, CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import (CORPUS, FIXTURES, ROOT, MARKDOWN_DOCUMENTS, SEED_BOTSESSION, SEED_COPILOTINTERACTION,
+                      SEED_LIVECONVERSATION_TEXT, SEED_SESSIONEVENT_TEXT, doc_id, parsed)
+from dvschema.cli import main
+from dvschema.drift import CHANGE_KINDS, diff, diff_with_unclaimed
+from dvschema.metaschema.model import Catalog
+from dvschema.parsers import parse_text
+from plaintext_render import render_plain_text
+
+DISCOUNT = CORPUS / "new/discount.md"
+
+
+def _changes(old, new):
+    changes, unclaimed = diff_with_unclaimed(old, new)
+    assert unclaimed == []
+    return changes
+
+
+def _summary(changes):
+    return sorted((c.kind, c.column, c.item) for c in changes)
+
+
+def test_botsession_newer_page_adds_exactly_four_optional_columns():
+    changes = _changes(parsed(SEED_BOTSESSION).table, parsed(CORPUS / "new/msdyn_botsession.md").table)
+    assert _summary(changes) == [("column-added", name, None) for name in (
+        "msdyn_convtranscriptid", "msdyn_lastsessionoutcome", "msdyn_lastsessionoutcomereason",
+        "msdyn_mcsbotsessionid")]
+    assert {c.severity for c in changes} == {"info"}
+
+
+LIVECONVERSATION_DESCRIBED_IN_2020_ONLY = [
+    "msdyn_activeagentassignedon", "msdyn_activeagentid", "msdyn_closedon", "msdyn_createdon", "msdyn_customer",
+    "msdyn_escalationcount", "msdyn_initiatedon", "msdyn_liveconversationid", "msdyn_liveworkstreamid",
+    "msdyn_modifiedon", "msdyn_oclastsessionid", "msdyn_startedon", "msdyn_statusupdatedon", "msdyn_title",
+    "msdyn_transfercount"]
+
+
+def test_text_seed_004_against_the_2019_markdown_reports_only_visible_differences():
+    changes = _changes(parsed(SEED_LIVECONVERSATION_TEXT).table,
+                       parsed(CORPUS / "y2020/msdyn_liveconversation.2019.md").table)
+    assert _summary(changes) == sorted(
+        [("column-removed", "msdyn_channel", None), ("column-removed", "msdyn_workstreamworkdistributionmode", None),
+         ("became-read-only", "msdyn_liveconversationid", None),
+         ("relationship-removed", None, "msdyn_msdyn_omnichannelqueue_msdyn_liveconversation")]
+        + [("option-label-changed", "msdyn_customersentimentlabel", value) for value in ("11", "13", "7", "9")]
+        + [("column-description-changed", name, None) for name in LIVECONVERSATION_DESCRIBED_IN_2020_ONLY])
+    label = next(c for c in changes if c.kind == "option-label-changed" and c.item == "7")
+    assert (label.old, label.new, label.severity) == ("Very negative", "Very Negative", "warning")
+    described = next(c for c in changes if c.column == "msdyn_title")
+    assert (described.old, described.new) == ("Conversation Title", None)
+
+
+def test_the_two_corpus_versions_of_liveconversation():
+    changes = _changes(parsed(CORPUS / "y2020/msdyn_liveconversation.2019.md").table,
+                       parsed(CORPUS / "y2020/msdyn_liveconversation.2020-07.md").table)
+    assert Counter(c.kind for c in changes) == {"column-description-changed": 15, "option-label-changed": 4,
+                                                "column-added": 2, "became-writable": 1, "relationship-added": 1}
+    assert [c.column for c in changes if c.kind == "column-added"] == [
+        "msdyn_channel", "msdyn_workstreamworkdistributionmode"]
+
+
+def test_sessionevent_text_seed_against_markdown_shows_the_renumbered_reasons():
+    changes = _changes(parsed(SEED_SESSIONEVENT_TEXT).table, parsed(CORPUS / "y2020/msdyn_sessionevent.md").table)
+    relabelled = {c.item: (c.old, c.new) for c in changes if c.kind == "option-label-changed"}
+    assert relabelled == {"192350021": ("Disconnect", "Item"), "192350022": ("Timeout", "Disconnect"),
+                          "192350023": ("End", "Timeout"), "192350024": ("BotTransferSession", "End")}
+    removed = Counter(c.column for c in changes if c.kind == "option-removed")
+    assert removed == {"msdyn_eventreason": 18, "msdyn_eventtype": 10}
+    assert len(changes) == 32
+
+
+def test_copilotinteraction_seed_and_corpus_page_have_no_drift():
+    assert _changes(parsed(SEED_COPILOTINTERACTION).table,
+                    parsed(CORPUS / "y2023/msdyn_copilotinteraction.md").table) == []
+
+
+def test_columnpermission_across_two_formats_and_dates():
+    changes = _changes(parsed(CORPUS / "y2023/mspp_columnpermission.2024-06.md").table,
+                       parsed(CORPUS / "new/mspp_columnpermission.md").table)
+    breaking = sorted((c.kind, c.column) for c in changes if c.severity == "breaking")
+    assert breaking == [("column-removed", name) for name in (
+        "mspp_columnpermissionprofileidname", "mspp_createdbyname", "mspp_createdbyyominame",
+        "mspp_modifiedbyname", "mspp_modifiedbyyominame")]
+    assert sorted(c.item for c in changes if c.kind == "message-added") == [
+        "Associate", "Disassociate", "Upsert", "UpsertMultiple"]
+    # TableType, Format and cascades are newly stated by the newer generation, not changed.
+    assert not [c for c in changes if c.kind in ("table-type-changed", "format-changed", "cascade-changed")]
+
+
+@pytest.mark.parametrize("path", MARKDOWN_DOCUMENTS, ids=doc_id)
+def test_a_page_against_its_own_plain_text_rendering_has_no_drift(path):
+    plain = parse_text(render_plain_text(path.read_text(encoding="utf-8")), "rendered.txt").table
+    assert _changes(parsed(path).table, plain) == []
+
+
+# -- one minimal edited pair per change kind ------------------------------------------------------------
+
+def _section_edit(text: str, anchor: str, old: str, new: str) -> str:
+    start = text.index(f'<a name="BKMK_{anchor}"></a>')
+    end = min(i for i in (text.find("\n### ", start), text.find("\n## ", start), len(text)) if i != -1)
+    section = text[start:end]
+    assert old in section, (anchor, old)
+    return text[:start] + section.replace(old, new, 1) + text[end:]
+
+
+def _edit(old: str, new: str):
+    def apply(text: str) -> str:
+        assert old in text, old
+        return text.replace(old, new, 1)
+    return apply
+
+
+def _in(anchor: str, old: str, new: str):
+    return lambda text: _section_edit(text, anchor, old, new)
+
+
+NEW_COLUMN = """### <a name="BKMK_msdyn_extra"></a> msdyn_extra
+
+|Property|Value|
+|---|---|
+|Description|**Extra**|
+|DisplayName|**Extra**|
+|IsValidForForm|True|
+|IsValidForRead|True|
+|LogicalName|`msdyn_extra`|
+|RequiredLevel|{level}|
+|Type|String|
+|MaxLength|100|
+
+### <a name="BKMK_OverriddenCreatedOn"></a>"""
+
+
+def _add_column(level: str):
+    return _edit('### <a name="BKMK_OverriddenCreatedOn"></a>', NEW_COLUMN.format(level=level))
+
+
+def _remove_between(start: str, end: str):
+    def apply(text: str) -> str:
+        first = text.index(start)
+        return text[:first] + text[text.index(end, first):]
+    return apply
+
+
+RESTORE_ROW = ("| `Restore`<br />Event: True |<xref:Microsoft.Dynamics.CRM.Restore?displayProperty=nameWithType /> "
+               "|[Learn to use messages with the SDK for .NET](/power-apps/developer/data-platform/org-service/"
+               "use-messages)|\n")
+
+# kind: (document, edit producing the NEW side from the document, swap sides)
+KIND_CASES = {
+    "primary-key-changed": (SEED_BOTSESSION, _edit("| **PrimaryIdAttribute** | `msdyn_botsessionid` |",
+                                                   "| **PrimaryIdAttribute** | `msdyn_id` |"), False),
+    "primary-name-changed": (SEED_BOTSESSION, _edit("| **PrimaryNameAttribute** |`msdyn_name` |",
+                                                    "| **PrimaryNameAttribute** |`msdyn_topicname` |"), False),
+    "ownership-type-changed": (SEED_BOTSESSION, _edit("`UserOwned`", "`OrganizationOwned`"), False),
+    "table-type-changed": (SEED_BOTSESSION, _edit("| **TableType** | `Standard` |", "| **TableType** | `Elastic` |"),
+                           False),
+    "entity-set-name-changed": (SEED_BOTSESSION, _edit("| **EntitySetName** | `msdyn_botsessions`|",
+                                                       "| **EntitySetName** | `msdyn_botsessionset`|"), False),
+    "table-display-name-changed": (SEED_BOTSESSION, _edit("| **DisplayName** | **Bot Session** |",
+                                                          "| **DisplayName** | **Bot Sessions** |"), False),
+    "table-description-changed": (SEED_BOTSESSION, _edit("Bot specific sessions", "Sessions of bots"), False),
+    "table-property-changed": (SEED_BOTSESSION, _edit("| **CollectionSchemaName** | `msdyn_botsessions` |",
+                                                      "| **CollectionSchemaName** | `msdyn_BotSessions` |"), False),
+    "column-removed": (SEED_BOTSESSION, _add_column("None"), True),
+    "column-added": (SEED_BOTSESSION, _add_column("None"), False),
+    "required-column-added": (SEED_BOTSESSION, _add_column("ApplicationRequired"), False),
+    "type-changed": (SEED_BOTSESSION, _in("msdyn_topicid", "|Type|String|", "|Type|Memo|"), False),
+    "max-length-decreased": (SEED_BOTSESSION, _in("msdyn_Name", "|MaxLength|100|", "|MaxLength|50|"), False),
+    "max-length-increased": (SEED_BOTSESSION, _in("msdyn_Name", "|MaxLength|100|", "|MaxLength|200|"), False),
+    "range-narrowed": (SEED_BOTSESSION, _in("msdyn_csatscore", "|MaxValue|5|", "|MaxValue|4|"), False),
+    "range-widened": (SEED_BOTSESSION, _in("msdyn_csatscore", "|MinValue|1|", "|MinValue|0|"), False),
+    "precision-decreased": (DISCOUNT, _in("Amount", "|Precision|4|", "|Precision|2|"), False),
+    "precision-increased": (DISCOUNT, _in("Amount", "|Precision|4|", "|Precision|5|"), False),
+    "required-level-raised": (SEED_BOTSESSION, _in("msdyn_topicid", "|RequiredLevel|None|",
+                                                   "|RequiredLevel|ApplicationRequired|"), False),
+    "required-level-lowered": (SEED_BOTSESSION, _in("msdyn_Name", "|RequiredLevel|ApplicationRequired|",
+                                                    "|RequiredLevel|Recommended|"), False),
+    "became-read-only": (SEED_BOTSESSION, _in("msdyn_topicid", "|IsValidForRead|True|",
+                                              "|IsValidForRead|True|\n|IsValidForUpdate|False|"), False),
+    "became-writable": (SEED_BOTSESSION, _in("msdyn_topicid", "|IsValidForRead|True|",
+                                             "|IsValidForRead|True|\n|IsValidForUpdate|False|"), True),
+    "date-time-behavior-changed": (SEED_BOTSESSION, _in("msdyn_endedon", "|DateTimeBehavior|TimeZoneIndependent|",
+                                                        "|DateTimeBehavior|UserLocal|"), False),
+    "format-changed": (SEED_BOTSESSION, _in("msdyn_endedon", "|Format|DateAndTime|", "|Format|DateOnly|"), False),
+    "targets-removed": (SEED_BOTSESSION, _in("OwnerId", "|Targets|systemuser, team|", "|Targets|systemuser|"),
+                        False),
+    "targets-added": (SEED_BOTSESSION, _in("OwnerId", "|Targets|systemuser, team|", "|Targets|systemuser|"), True),
+    "column-display-name-changed": (SEED_BOTSESSION, _in("msdyn_topicname", "**Bot Session Topic Name**",
+                                                         "**Topic Name**"), False),
+    "column-description-changed": (SEED_BOTSESSION, _in("msdyn_topicname", "**The display name of",
+                                                        "**The name of"), False),
+    "column-property-changed": (SEED_BOTSESSION, _in("msdyn_Name", "|ImeMode|Auto|", "|ImeMode|Disabled|"), False),
+    "option-removed": (SEED_BOTSESSION, _edit("|419550003|**abandoned**|\n", ""), False),
+    "option-added": (SEED_BOTSESSION, _edit("|419550003|**abandoned**|\n", ""), True),
+    "option-label-changed": (SEED_BOTSESSION, _edit("|419550003|**abandoned**|", "|419550003|**Abandoned**|"),
+                             False),
+    "status-state-changed": (SEED_BOTSESSION, _edit("|2|Label: **Inactive**<br />State:1<br />",
+                                                    "|2|Label: **Inactive**<br />State:0<br />"), False),
+    "default-status-changed": (SEED_BOTSESSION, _edit("|1|Label: **Inactive**<br />DefaultStatus: 2<br />",
+                                                      "|1|Label: **Inactive**<br />DefaultStatus: 1<br />"), False),
+    "option-property-changed": (SEED_BOTSESSION, _edit("InvariantName: `Inactive`", "InvariantName: `Closed`"),
+                                False),
+    "relationship-removed": (SEED_BOTSESSION, _remove_between('### <a name="BKMK_user_msdyn_botsession"></a>',
+                                                              "## One-to-Many relationships"), False),
+    "relationship-added": (SEED_BOTSESSION, _remove_between('### <a name="BKMK_user_msdyn_botsession"></a>',
+                                                            "## One-to-Many relationships"), True),
+    "cascade-changed": (SEED_BOTSESSION, _in("msdyn_msdyn_botsession_botid_bot", "Delete: `RemoveLink`",
+                                             "Delete: `Cascade`"), False),
+    "relationship-changed": (SEED_BOTSESSION, _in("msdyn_msdyn_botsession_botid_bot",
+                                                  "|ReferencingEntityNavigationPropertyName|`msdyn_botid`|",
+                                                  "|ReferencingEntityNavigationPropertyName|`msdyn_bot`|"), False),
+    "message-removed": (SEED_BOTSESSION, _edit(RESTORE_ROW, ""), False),
+    "message-added": (SEED_BOTSESSION, _edit(RESTORE_ROW, ""), True),
+    "message-changed": (SEED_BOTSESSION, _edit("| `Upsert`<br />Event: False", "| `Upsert`<br />Event: True"),
+                        False),
+}
+
+
+def test_every_change_kind_has_a_minimal_case():
+    assert sorted([*KIND_CASES, "table-added", "table-removed"]) == sorted(k.name for k in CHANGE_KINDS)
+
+
+@pytest.mark.parametrize("kind_name", sorted(KIND_CASES))
+def test_minimal_pair_produces_exactly_that_kind(kind_name):
+    document, edit, swap = KIND_CASES[kind_name]
+    original = parse_text(document.read_text(encoding="utf-8"), "old.md").table
+    edited = parse_text(edit(document.read_text(encoding="utf-8")), "new.md").table
+    old, new = (edited, original) if swap else (original, edited)
+    changes = _changes(old, new)
+    kind = next(k for k in CHANGE_KINDS if k.name == kind_name)
+    assert [(c.kind, c.code, c.severity) for c in changes] == [(kind.name, kind.code, kind.severity)]
+
+
+def test_table_added_and_removed():
+    table = parsed(SEED_BOTSESSION).table
+    assert [(c.kind, c.severity) for c in diff(Catalog(), Catalog(tables={table.logical_name: table}))] == [
+        ("table-added", "info")]
+    assert [(c.kind, c.severity) for c in diff(Catalog(tables={table.logical_name: table}), Catalog())] == [
+        ("table-removed", "breaking")]
+
+
+def test_severity_override():
+    old = parsed(SEED_BOTSESSION).table
+    new = parse_text(_edit("|419550003|**abandoned**|", "|419550003|**Abandoned**|")(
+        SEED_BOTSESSION.read_text()), "n.md").table
+    assert [c.severity for c in diff(old, new, severities={"option-label-changed": "breaking"})] == ["breaking"]
+
+
+# -- folders, CLI, ignore file ------------------------------------------------------------------------
+
+RELEASES = FIXTURES / "drift"
+
+
+def test_folder_to_folder_release_diff_markdown_matches_expected_file(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, ["diff", "fixtures/drift/release-1", "fixtures/drift/release-2",
+                                       "--format", "markdown"])
+    assert result.exit_code == 1
+    expected = (RELEASES / "expected-release-1-to-2.md").read_text(encoding="utf-8")
+    assert result.output == expected
+
+
+def test_folder_to_folder_json_report():
+    result = CliRunner().invoke(main, ["diff", str(RELEASES / "release-1"), str(RELEASES / "release-2"),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert report["version"] == "1"
+    tables = {(c["kind"], c["table"]) for c in report["changes"] if c["kind"].startswith("table-")}
+    assert tables == {("table-removed", "msdyn_sessionevent"), ("table-added", "package")}
+    assert report["summary"]["breaking"] == 1
+
+
+def test_fail_on_and_exit_codes(tmp_path):
+    runner = CliRunner()
+    args = ["diff", str(SEED_BOTSESSION), str(CORPUS / "new/msdyn_botsession.md")]
+    assert runner.invoke(main, args).exit_code == 0
+    assert runner.invoke(main, args + ["--fail-on", "info"]).exit_code == 1
+    assert runner.invoke(main, args + ["--fail-on", "none"]).exit_code == 0
+    missing = runner.invoke(main, ["diff", str(tmp_path / "nope"), str(SEED_BOTSESSION)])
+    assert missing.exit_code == 2 and "no such file or folder" in missing.output
+
+
+def _ignore_file(tmp_path, body: str):
+    path = tmp_path / "drift-ignore.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_ignore_file_applies_to_every_format_and_is_counted(tmp_path):
+    ignore = _ignore_file(tmp_path, '[[ignore]]\nkind = "table-removed"\ntarget = "msdyn_sessionevent"\n'
+                                    'reason = "Moved to another solution."\n')
+    runner = CliRunner()
+    base = ["diff", str(RELEASES / "release-1"), str(RELEASES / "release-2"), "--ignore", str(ignore)]
+    text = runner.invoke(main, base)
+    assert text.exit_code == 0
+    assert text.output.rstrip().endswith("(1 ignored)")
+    report = json.loads(runner.invoke(main, base + ["--format", "json"]).output)
+    assert report["ignored"] == 1 and report["summary"]["breaking"] == 0
+    assert "(1 ignored)" in runner.invoke(main, base + ["--format", "markdown"]).output
+
+
+@pytest.mark.parametrize("body,message", [
+    ('[[ignore]]\nkind = "column-removed"\nreason = "x"\n', "a global ignore by kind alone is refused"),
+    ('[[ignore]]\nkind = "no-such-kind"\ntarget = "t"\nreason = "x"\n', "unknown change kind"),
+    ('[[ignore]]\nkind = "column-removed"\ntarget = "t.c"\n', "every ignore needs a reason"),
+    ('[severity]\ncolumn-removed = "fatal"\n', "bad severity override"),
+    ('[[ignore]\n', "not valid TOML"),
+])
+def test_bad_ignore_files_are_input_errors(tmp_path, body, message):
+    ignore = _ignore_file(tmp_path, body)
+    result = CliRunner().invoke(main, ["diff", str(SEED_BOTSESSION), str(SEED_BOTSESSION), "--ignore", str(ignore)])
+    assert result.exit_code == 2
+    assert message in result.output and str(ignore) in result.output
+
+
+def test_catalog_json_side(tmp_path):
+    catalog = tmp_path / "baseline.json"
+    assert CliRunner().invoke(main, ["parse", str(SEED_BOTSESSION), "-o", str(catalog)]).exit_code == 0
+    result = CliRunner().invoke(main, ["diff", str(catalog), str(CORPUS / "new/msdyn_botsession.md"),
+                                       "--format", "json"])
+    assert [c["column"] for c in json.loads(result.output)["changes"]] == [
+        "msdyn_convtranscriptid", "msdyn_lastsessionoutcome", "msdyn_lastsessionoutcomereason",
+        "msdyn_mcsbotsessionid"]
