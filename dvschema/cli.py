@@ -123,5 +123,101 @@ def diff_command(old: Path, new: Path, report_format: str, fail_on: str, ignore_
         sys.exit(EXIT_FINDINGS)
 
 
+def _select_table(schema: tuple[Path, ...], table_name: str | None):
+    """Load the schema sources and pick the table to validate against."""
+    from dvschema.diagnostics import InputError
+    from dvschema.metaschema.model import Catalog
+    from dvschema.parsers import load_metadata
+
+    tables = {}
+    for source in schema:
+        tables.update(load_metadata(source).tables)
+    catalog = Catalog(tables=tables)
+    where = ", ".join(map(str, schema))
+    if table_name is not None:
+        if table_name not in tables:
+            raise InputError.at(where, None, "no such table in the schema", found=table_name,
+                                expected="one of " + ", ".join(sorted(tables)))
+        return catalog, tables[table_name]
+    if len(tables) != 1:
+        raise InputError.at(where, None, "the schema holds several tables; name one with --table",
+                            found=", ".join(sorted(tables)), expected="--table NAME")
+    return catalog, next(iter(tables.values()))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--schema", "schema", multiple=True, required=True, type=click.Path(exists=True, path_type=Path),
+              help="Table reference document, folder of documents, or catalog JSON (repeatable).")
+@click.option("--table", "table_name", help="Logical name of the table the records belong to.")
+@click.option("--operation", type=click.Choice(["create", "update", "full"]), default="create", show_default=True,
+              help="What the records are for: create, update, or full (exported rows).")
+@click.option("--format", "report_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "none"]), default="error",
+              show_default=True, help="Exit 1 when a finding at or above this severity exists.")
+@click.option("--select", multiple=True, help="Enable rules by code, prefix or name (default ALL).")
+@click.option("--ignore", "ignore_rules", multiple=True, help="Disable rules by code, prefix or name.")
+@click.option("--max-violations", type=click.IntRange(min=1), help="Stop after this many findings.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--previous", type=click.Path(exists=True, path_type=Path),
+              help="Previous versions of the records (by primary id), for the invalid-transition rule.")
+@click.option("--valid-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write records without findings at --fail-on or above here (JSONL).")
+@click.option("--rejected-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write rejected records with their findings here (JSONL).")
+@click.option("-q", "--quiet", is_flag=True, help="No notices on stderr.")
+@_reports_input_errors
+def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str | None, operation: str,
+             report_format: str, fail_on: str, select: tuple[str, ...], ignore_rules: tuple[str, ...],
+             max_violations: int | None, jobs: int, previous: Path | None, valid_out: Path | None,
+             rejected_out: Path | None, quiet: bool) -> None:
+    """Validate record files (JSON, JSONL, CSV) against a table's metadata."""
+    import contextlib
+
+    from dvschema.reports.validation import VALIDATION_REPORTERS
+    from dvschema.validation import Validator
+    from dvschema.validation.run import RunSummary, load_previous, validate_files
+
+    catalog, table = _select_table(schema, table_name)
+    try:
+        validator = Validator(table, operation, select=select or None, ignore=ignore_rules or None, catalog=catalog)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    if not quiet:
+        for notice in validator.notices:
+            click.echo(f"note: {notice}", err=True)
+    reporter = VALIDATION_REPORTERS[report_format]()
+    summary = RunSummary()
+    previous_records = load_previous(previous, table) if previous else None
+    with contextlib.ExitStack() as stack:
+        valid = stack.enter_context(open(valid_out, "wb")) if valid_out else None
+        rejected = stack.enter_context(open(rejected_out, "wb")) if rejected_out else None
+        click.echo(reporter.start(), nl=False)
+        for violation in validate_files(validator, files, fail_on=fail_on, max_violations=max_violations,
+                                        jobs=jobs, valid_out=valid, rejected_out=rejected,
+                                        previous=previous_records, summary=summary):
+            text = reporter.finding(violation)
+            if text:
+                click.echo(text, nl=False)
+    click.echo(reporter.finish(summary), nl=False)
+    if summary.rejected:
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command("jsonschema")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--table", "table_name", help="Logical name of the table, when SOURCE holds several.")
+@click.option("--operation", type=click.Choice(["create", "update", "full"]), default="create", show_default=True)
+@_reports_input_errors
+def jsonschema_command(source: Path, table_name: str | None, operation: str) -> None:
+    """Export a Draft 2020-12 JSON Schema for the records of a table."""
+    import json
+
+    from dvschema.validation.export import record_json_schema
+
+    _, table = _select_table((source,), table_name)
+    click.echo(json.dumps(record_json_schema(table, operation), indent=2))
+
+
 if __name__ == "__main__":
     main()

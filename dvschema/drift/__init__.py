@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Iterable
 
-from dvschema.diagnostics import InputError
 from dvschema.drift.kinds import CHANGE_KINDS, KINDS_BY_NAME, SEVERITY_RANK, ChangeKind, claiming_kind, describe
 from dvschema.drift.structural import Difference, diff_catalogs
 from dvschema.metaschema.model import Catalog, Table
+from dvschema.parsers import load_metadata
 
 __all__ = ["Change", "diff", "diff_with_unclaimed", "load_metadata", "CHANGE_KINDS", "SEVERITY_RANK"]
 
@@ -107,20 +106,3 @@ def diff(old: Table | Catalog, new: Table | Catalog, *, severities: dict[str, st
         changes = sort_changes(replace(change, severity=severities.get(change.kind, change.severity))
                                for change in changes)
     return changes
-
-
-def load_metadata(path: str | Path) -> Catalog:
-    """Read one side of a diff: a catalog JSON file, a table reference document, or a folder of them."""
-    from dvschema.metaschema import load_catalog
-    from dvschema.parsers import parse_file, parse_paths
-
-    path = Path(path)
-    if not path.exists():
-        raise InputError.at(str(path), None, "no such file or folder", found=str(path),
-                            expected="a document, a folder of documents or a catalog JSON")
-    if path.is_dir():
-        return parse_paths([path])[0]
-    if path.suffix.lower() == ".json":
-        return load_catalog(path)
-    table = parse_file(path).table
-    return Catalog(tables={table.logical_name: table})

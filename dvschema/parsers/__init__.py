@@ -162,3 +162,19 @@ def parse_paths(paths: Iterable[str | os.PathLike[str]], format: str | None = No
                                 found=name, expected="one document per table in a catalog")
         tables[name] = result.table
     return Catalog(tables=dict(sorted(tables.items()))), warnings
+
+
+def load_metadata(path: str | Path) -> Catalog:
+    """Read metadata from a catalog JSON file, a table reference document, or a folder of documents."""
+    from dvschema.metaschema import load_catalog
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError.at(str(path), None, "no such file or folder", found=str(path),
+                            expected="a document, a folder of documents or a catalog JSON")
+    if path.is_dir():
+        return parse_paths([path])[0]
+    if path.suffix.lower() == ".json":
+        return load_catalog(path)
+    table = parse_file(path).table
+    return Catalog(tables={table.logical_name: table})

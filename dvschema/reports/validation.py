@@ -1,0 +1,67 @@
+"""Validation reporters: findings in, text out. Chosen by name from :data:`VALIDATION_REPORTERS`.
+
+A reporter has ``start()``, ``finding(violation)`` (called as findings stream in) and
+``finish(summary)``; each returns text for the CLI to write. Text output streams; JSON
+collects.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+#: Version of the JSON validation report; bump when a field changes meaning.
+VALIDATION_REPORT_VERSION = "1"
+
+
+def _summary_line(summary: Any) -> str:
+    counts = summary.by_severity
+    text = (f"{summary.records} records in {summary.files} files: {counts['error']} errors, "
+            f"{counts['warning']} warnings, {counts['info']} info")
+    return text + (" (stopped at --max-violations)" if summary.truncated else "")
+
+
+class TextReporter:
+    """One grep-friendly line per finding: ``path:line: CODE rule-name message``."""
+
+    def start(self) -> str:
+        """Nothing before the findings."""
+        return ""
+
+    def finding(self, violation: Any) -> str:
+        """The finding's line."""
+        where = f"{violation.path}:{violation.line}" if violation.line is not None else \
+            f"{violation.path}:record {violation.record}"
+        severity = "" if violation.severity == "error" else f"[{violation.severity}] "
+        return f"{where}: {violation.code} {violation.rule} {severity}{violation.message}\n"
+
+    def finish(self, summary: Any) -> str:
+        """The closing count."""
+        return _summary_line(summary) + "\n"
+
+
+class JsonReporter:
+    """A versioned JSON report with every finding and the counts."""
+
+    def __init__(self) -> None:
+        self.findings: list[dict[str, Any]] = []
+
+    def start(self) -> str:
+        """Nothing until the end."""
+        return ""
+
+    def finding(self, violation: Any) -> str:
+        """Collect the finding."""
+        self.findings.append(violation.to_dict())
+        return ""
+
+    def finish(self, summary: Any) -> str:
+        """The whole report."""
+        data = {"version": VALIDATION_REPORT_VERSION, "summary": {
+            "files": summary.files, "records": summary.records, "rejected": summary.rejected,
+            "violations": summary.violations, **summary.by_severity, "truncated": summary.truncated},
+            "findings": self.findings}
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+VALIDATION_REPORTERS = {"text": TextReporter, "json": JsonReporter}

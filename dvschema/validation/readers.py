@@ -1,0 +1,171 @@
+"""Record files in: JSON (an object or an array), JSONL and CSV, streamed with their positions.
+
+Each reader yields :class:`RecordEntry` objects (record, line, index). JSONL and CSV are read
+line by line in constant memory. Unreadable input raises a located
+:class:`~dvschema.diagnostics.InputError`.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import orjson
+
+from dvschema.diagnostics import InputError, shorten
+from dvschema.metaschema.model import Table
+from dvschema.validation.model import CHOICE_TYPES, INTEGER_TYPES, NUMBER_TYPES
+from dvschema.validation.rules import parse_decimal
+from dvschema.validation.validator import RecordEntry
+
+RECORD_SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+
+
+def record_format(path: str | Path) -> str:
+    """Return json, jsonl or csv from the file name; raise InputError for another ending."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in RECORD_SUFFIXES:
+        raise InputError.at(str(path), None, "unknown record file type", found=suffix or "(no ending)",
+                            expected=".json, .jsonl, .ndjson or .csv")
+    return RECORD_SUFFIXES[suffix]
+
+
+def _open_error(path: str, error: OSError) -> InputError:
+    return InputError.at(path, None, "cannot read the file", found=error.strerror or str(error),
+                         expected="a readable record file")
+
+
+def iter_jsonl(path: str) -> Iterator[RecordEntry]:
+    """Yield one record per non-empty line."""
+    try:
+        handle = open(path, "rb")
+    except OSError as error:
+        raise _open_error(path, error) from None
+    with handle:
+        index = 0
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as error:
+                raise InputError.at(path, number, "not valid JSON", found=shorten(line.decode("utf-8", "replace")),
+                                    expected=f"one JSON object per line ({error.msg})") from None
+            yield RecordEntry(record, number, index)
+            index += 1
+
+
+def _array_record_lines(text: str) -> list[int]:
+    """Lines where the elements of a top-level JSON array start."""
+    lines = []
+    depth = 0
+    line = 1
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            if depth == 1:
+                lines.append(line)
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif depth == 1 and char not in " \t\r\n,":
+            lines.append(line)
+        if char == "\n":
+            line += 1
+    return lines
+
+
+def iter_json(path: str) -> Iterator[RecordEntry]:
+    """Yield the object of a JSON file, or each element of its top-level array."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise _open_error(path, error) from None
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise InputError.at(path, error.lineno, "not valid JSON", found=error.msg,
+                            expected="a JSON object or an array of objects") from None
+    if isinstance(document, list):
+        lines = _array_record_lines(data.decode("utf-8"))
+        for index, record in enumerate(document):
+            yield RecordEntry(record, lines[index] if index < len(lines) else None, index)
+    elif isinstance(document, dict) and isinstance(document.get("value"), list):
+        # A Web API collection response: {"@odata.context": ..., "value": [...]}
+        for index, record in enumerate(document["value"]):
+            yield RecordEntry(record, None, index)
+    else:
+        yield RecordEntry(document, 1, 0)
+
+
+def _cell_converter(column_type: str) -> Callable[[str], Any]:
+    if column_type in INTEGER_TYPES or column_type in CHOICE_TYPES:
+        return lambda text: int(text) if text.strip().lstrip("+-").isdigit() else text
+    if column_type in NUMBER_TYPES:
+        return lambda text: parse_decimal(text) if parse_decimal(text) is not None else text
+    if column_type == "Boolean":
+        words = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+        return lambda text: words.get(text.strip().lower(), text)
+    return lambda text: text
+
+
+def iter_csv(path: str, table: Table) -> Iterator[RecordEntry]:
+    """Yield one record per CSV row: a header of logical names, cells converted per column type.
+
+    An empty cell is null. Numbers become exact decimals; a cell that does not convert stays
+    text, so the invalid-type rule reports it.
+    """
+    converters = {column.logical_name: _cell_converter(column.type or "") for column in table.columns}
+    try:
+        handle = open(path, newline="", encoding="utf-8-sig")
+    except OSError as error:
+        raise _open_error(path, error) from None
+    with handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise InputError.at(path, 1, "unreadable CSV header", found=str(error),
+                                expected="a header row of logical names") from None
+        identity = lambda text: text  # noqa: E731
+        convert = [converters.get(name, identity) for name in header]
+        start = reader.line_num + 1
+        index = 0
+        try:
+            for row in reader:
+                if not row:
+                    start = reader.line_num + 1
+                    continue
+                if len(row) != len(header):
+                    raise InputError.at(path, start, "wrong number of cells", found=f"{len(row)} cells",
+                                        expected=f"{len(header)} cells, as in the header")
+                record = {name: (None if cell == "" else fn(cell)) for name, fn, cell in zip(header, convert, row)}
+                yield RecordEntry(record, start, index)
+                index += 1
+                start = reader.line_num + 1
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise InputError.at(path, reader.line_num, "unreadable CSV", found=str(error),
+                                expected="RFC 4180 CSV in UTF-8") from None
+
+
+def iter_record_file(path: str | Path, table: Table) -> Iterator[RecordEntry]:
+    """Yield the records of a JSON, JSONL or CSV file."""
+    name = str(path)
+    kind = record_format(name)
+    if kind == "jsonl":
+        return iter_jsonl(name)
+    if kind == "json":
+        return iter_json(name)
+    return iter_csv(name, table)

@@ -1,0 +1,340 @@
+"""The validation rules: small functions that yield what is wrong; the engine adds code and place.
+
+A *value rule* looks at one non-null value of one column: ``check(facts, value)`` yields
+messages (or ``(message, severity)`` when a finding is milder than the rule's default).
+A *record rule* looks at a whole record: ``check(context, record, previous)`` yields
+``(column, message, value)``. :data:`RULES` is the explicit registry; codes are stable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Iterator
+
+from dvschema.validation.model import (CHOICE_TYPES, INTEGER_TYPES, LOOKUP_TYPES, NUMBER_TYPES, TEXT_TYPES,
+                                       ColumnFacts)
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_BIND = re.compile(r"^(?:https?://[^\s/]+(?:/[^\s()]*)?/)?/?(?P<set>[A-Za-z_][A-Za-z0-9_]*)"
+                   r"\((?P<id>[0-9a-fA-F-]{36})\)$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_OFFSET = re.compile(r"(?:[zZ]|[+-]\d{2}:?\d{2})$")
+_MIN_DATE = date(1753, 1, 1)
+MAX_MULTISELECT = 150
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: stable code, kebab-case name, default severity, and its check."""
+
+    code: str
+    name: str
+    severity: str
+    scope: str  # "value" or "record"
+    check: Callable[..., Iterator[Any]]
+    applies: Callable[[ColumnFacts], bool] | None = None
+    server_error: str | None = None
+
+    @property
+    def summary(self) -> str:
+        """The first line of the check's docstring."""
+        return (self.check.__doc__ or "").strip().split("\n")[0]
+
+    @property
+    def documentation(self) -> str:
+        """The check's whole docstring: what, why and an example."""
+        return "\n".join(line.strip() for line in (self.check.__doc__ or "").strip().split("\n"))
+
+
+def _is_number(value: Any) -> bool:
+    return (type(value) in (int, float, Decimal)) and value is not True and value is not False
+
+
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, as Dataverse's nvarchar storage counts it."""
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+# -- value rules -------------------------------------------------------------------------------------
+
+def check_max_length(facts: ColumnFacts, value: Any) -> Iterator[str]:
+    """String and Memo values longer than the column's MaxLength.
+
+    Why: the server rejects the whole request (StringLengthTooLong, 0x80044331). Length counts
+    UTF-16 code units, as nvarchar storage does: an emoji outside the Basic Multilingual Plane
+    counts 2.
+    Example: ``"msdyn_name": "<101 characters>"`` for MaxLength 100.
+    """
+    if type(value) is str and len(value) > facts.column.max_length // 2:
+        length = utf16_length(value)
+        if length > facts.column.max_length:
+            yield f"{length} characters (UTF-16 units), longer than MaxLength {facts.column.max_length}"
+
+
+def _exact(value: Any) -> Decimal | int:
+    if type(value) is float:
+        return Decimal(value)
+    return value
+
+
+def check_out_of_range(facts: ColumnFacts, value: Any) -> Iterator[str]:
+    """Numbers outside the column's MinValue/MaxValue or outside the type's own limits.
+
+    Why: the server rejects them (IntegerValueOutOfRange 0x8004432F, DecimalValueOutOfRange
+    0x80044330, MoneySizeExceeded 0x80040317). Comparison is exact: big integers and decimals
+    are never rounded through floats.
+    Example: ``"msdyn_csatscore": 6`` where MaxValue is 5.
+    """
+    if not _is_number(value):
+        return
+    exact = _exact(value)
+    if facts.minimum is not None and exact < facts.minimum:
+        yield f"{value} is below the minimum {facts.minimum}"
+    elif facts.maximum is not None and exact > facts.maximum:
+        yield f"{value} is above the maximum {facts.maximum}"
+
+
+def _decimal_places(value: Any) -> int:
+    if type(value) is float:
+        value = Decimal(repr(value))
+    if type(value) is not Decimal:
+        return 0
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def check_precision(facts: ColumnFacts, value: Any) -> Iterator[str]:
+    """Decimal, Double and Money values with more decimal places than the column's Precision.
+
+    Why: the server rounds them silently, so the stored value is not the value sent. When
+    PrecisionSource says the precision comes from the organization or the currency, the rule
+    cannot know it and checks nothing (the validator reports that once, as a notice).
+    Example: ``"highquantity": 1.123456`` where Precision is 5.
+    """
+    if _is_number(value) and type(value) is not int:
+        places = _decimal_places(value)
+        if places > facts.precision:
+            yield f"{value} has {places} decimal places; Precision is {facts.precision}"
+
+
+def _multi_select_values(value: Any) -> list[Any] | None:
+    if isinstance(value, list):
+        return value
+    if type(value) is str:
+        parts = [part.strip() for part in value.split(",")]
+        try:
+            return [int(part) for part in parts]
+        except ValueError:
+            return None
+    return None
+
+
+def check_invalid_option(facts: ColumnFacts, value: Any) -> Iterator[str]:
+    """Choice values that are not options of the column; Booleans that are not booleans.
+
+    Why: the server rejects unknown choice values (PicklistValueOutOfRange 0x8004431A).
+    MultiSelectPicklist values are the Web API string ``"1,9"`` (spaces allowed) or a JSON
+    list; each must be an option, without duplicates, at most 150.
+    Example: ``"msdyn_outcome": 5`` where the options are 419550000-419550003.
+    """
+    if facts.type == "Boolean":
+        if type(value) is not bool:
+            yield f"{value!r} is not a boolean; expected true or false"
+        return
+    if facts.type == "MultiSelectPicklist":
+        values = _multi_select_values(value)
+        if values is None:
+            yield f"{value!r} is not a list of choice values; expected a string such as \"1,9\" or a JSON list"
+            return
+        unknown = [item for item in values if item not in facts.options or type(item) is not int]
+        if unknown:
+            yield f"{', '.join(map(str, unknown))} not among the options: {facts.allowed()}"
+        duplicates = sorted({item for item in values if values.count(item) > 1}, key=str)
+        if duplicates:
+            yield f"duplicate choice values {', '.join(map(str, duplicates))}"
+        if len(values) > MAX_MULTISELECT:
+            yield f"{len(values)} choices; at most {MAX_MULTISELECT} are allowed"
+        return
+    # Non-integers are invalid-type findings; a column whose page lists no options cannot be checked.
+    if type(value) is int and facts.options and value not in facts.options:
+        yield f"{value} is not an option; allowed: {facts.allowed()}"
+
+
+def _parse_datetime(text: str) -> datetime | date | None:
+    try:
+        if _DATE_ONLY.match(text):
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def check_invalid_type(facts: ColumnFacts, value: Any) -> Iterator[str | tuple[str, str]]:
+    """A value of the wrong JSON type for the column, or a malformed GUID or date.
+
+    Why: the server rejects the request before any other check. Uniqueidentifier needs a GUID;
+    DateTime needs ISO 8601, DateOnly columns ``YYYY-MM-DD``, and no date before 1753-01-01.
+    A UserLocal value without an offset or ``Z`` is stored as UTC unchanged: a warning.
+    Example: ``"msdyn_csatscore": "5"`` (a string for an Integer column).
+    """
+    column_type = facts.type
+    if column_type in TEXT_TYPES or column_type == "EntityName":
+        if type(value) is not str:
+            yield f"{type(value).__name__} value for a {column_type} column; expected a string"
+    elif column_type in INTEGER_TYPES:
+        if type(value) is not int:
+            yield f"{type(value).__name__} value for an {column_type} column; expected a whole number"
+    elif column_type in NUMBER_TYPES:
+        if not _is_number(value):
+            yield f"{type(value).__name__} value for a {column_type} column; expected a number"
+    elif column_type in CHOICE_TYPES:
+        if type(value) is not int:
+            yield f"{type(value).__name__} value for a {column_type} column; expected a whole-number option value"
+    elif column_type == "Uniqueidentifier":
+        if type(value) is not str or not _GUID.match(value):
+            yield f"{value!r} is not a GUID"
+    elif column_type == "DateTime":
+        if type(value) is not str:
+            yield f"{type(value).__name__} value for a DateTime column; expected an ISO 8601 string"
+            return
+        if facts.date_only and not _DATE_ONLY.match(value):
+            yield f"{value!r} is not a date; this DateOnly column expects YYYY-MM-DD"
+            return
+        parsed = _parse_datetime(value)
+        if parsed is None:
+            yield f"{value!r} is not an ISO 8601 date or date-time"
+            return
+        day = parsed.date() if isinstance(parsed, datetime) else parsed
+        if day < _MIN_DATE:
+            yield f"{value!r} is before 1753-01-01, the earliest date Dataverse stores"
+        elif facts.user_local and isinstance(parsed, datetime) and not _OFFSET.search(value):
+            yield (f"{value!r} has no offset or Z; this UserLocal column stores it as UTC unchanged", "warning")
+
+
+def check_invalid_lookup(facts: ColumnFacts, value: Any) -> Iterator[str]:
+    """A lookup value that is not a GUID, or an ``@odata.bind`` that is not ``/entityset(guid)``.
+
+    Why: the server rejects malformed binds (InvalidUrlForODataBindProperty 0x80090800).
+    ``name@odata.bind`` takes ``/accounts(<guid>)`` or an absolute URL of that form;
+    ``_name_value`` and exported lookup columns take a GUID.
+    Example: ``"msdyn_botid@odata.bind": "bots(123)"``.
+    """
+    if type(value) is not str:
+        yield f"{type(value).__name__} value for a lookup; expected a GUID or /entityset(guid)"
+    elif value.startswith("/") or value.startswith("http") or "(" in value:
+        if not _BIND.match(value):
+            yield f"{value!r} is not /entityset(guid) or an absolute URL of that form"
+    elif not _GUID.match(value):
+        yield f"{value!r} is not a GUID"
+
+
+def _text_applies(facts: ColumnFacts) -> bool:
+    return facts.type in TEXT_TYPES and facts.column.max_length is not None
+
+
+def _range_applies(facts: ColumnFacts) -> bool:
+    return facts.type in NUMBER_TYPES
+
+
+def _precision_applies(facts: ColumnFacts) -> bool:
+    return facts.type in NUMBER_TYPES and facts.type not in INTEGER_TYPES and facts.precision_checkable
+
+
+def _option_applies(facts: ColumnFacts) -> bool:
+    return facts.type in CHOICE_TYPES or facts.type in ("Boolean", "MultiSelectPicklist")
+
+
+def _type_applies(facts: ColumnFacts) -> bool:
+    return facts.type not in LOOKUP_TYPES and facts.type not in ("Boolean", "MultiSelectPicklist")
+
+
+def _lookup_applies(facts: ColumnFacts) -> bool:
+    return facts.type in LOOKUP_TYPES
+
+
+# -- record rules (checks live in the engine, which knows the record's shape) -------------------------
+
+def check_required_missing(context: Any, record: dict, previous: dict | None) -> Iterator[tuple]:
+    """A required column that is missing or null, by operation.
+
+    Why: ``create`` needs every SystemRequired and ApplicationRequired column valid for create,
+    apart from what the platform fills itself (primary id, owner, state and status, read-only
+    stamps); ``update`` may not set a required column to null; ``full`` (an exported row) needs
+    SystemRequired columns. The server enforces SystemRequired; ApplicationRequired is enforced
+    by model-driven apps, not the server, and is an error by default all the same.
+    Example: a create record without ``msdyn_name``.
+    """
+    return context.required_missing(record)
+
+
+def check_state_status_mismatch(context: Any, record: dict, previous: dict | None) -> Iterator[tuple]:
+    """A statuscode whose state is not the record's statecode.
+
+    Why: the server rejects the pair (InvalidStateCodeStatusCode 0x80048408).
+    Example: ``"statecode": 0, "statuscode": 2`` where status 2 belongs to state 1.
+    """
+    return context.state_status_mismatch(record)
+
+
+def check_invalid_transition(context: Any, record: dict, previous: dict | None) -> Iterator[tuple]:
+    """A status change that the previous status's TransitionData does not allow.
+
+    Why: with enforced state transitions the server refuses such a move. Needs the previous
+    record (``--previous`` or ``previous=``); statuses whose TransitionData is None allow any move.
+    Example: from status 1 to status 5 when status 1 allows only 2.
+    """
+    return context.invalid_transition(record, previous)
+
+
+def check_read_only_column(context: Any, record: dict, previous: dict | None) -> Iterator[tuple]:
+    """A value for a column that is not valid for the operation.
+
+    Why: the server ignores it silently, so the data is not written.
+    Example: ``"createdon"`` in a create record.
+    """
+    return context.read_only_columns(record)
+
+
+def check_unknown_column(context: Any, record: dict, previous: dict | None) -> Iterator[tuple]:
+    """A key that is no column of the table (OData annotations set aside), with the closest name.
+
+    Why: the server rejects the request (the property does not exist on the entity type).
+    Example: ``"msdyn_nmae"``: did you mean ``msdyn_name``?
+    """
+    return context.unknown_columns(record)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("DV101", "required-missing", "error", "record", check_required_missing),
+    Rule("DV102", "max-length", "error", "value", check_max_length, _text_applies,
+         "StringLengthTooLong (0x80044331)"),
+    Rule("DV103", "out-of-range", "error", "value", check_out_of_range, _range_applies,
+         "IntegerValueOutOfRange (0x8004432F), DecimalValueOutOfRange (0x80044330), MoneySizeExceeded (0x80040317)"),
+    Rule("DV104", "precision", "warning", "value", check_precision, _precision_applies),
+    Rule("DV105", "invalid-option", "error", "value", check_invalid_option, _option_applies,
+         "PicklistValueOutOfRange (0x8004431A)"),
+    Rule("DV106", "state-status-mismatch", "error", "record", check_state_status_mismatch, None,
+         "InvalidStateCodeStatusCode (0x80048408)"),
+    Rule("DV107", "invalid-transition", "error", "record", check_invalid_transition),
+    Rule("DV108", "invalid-type", "error", "value", check_invalid_type, _type_applies),
+    Rule("DV109", "invalid-lookup", "error", "value", check_invalid_lookup, _lookup_applies,
+         "InvalidUrlForODataBindProperty (0x80090800)"),
+    Rule("DV110", "read-only-column", "warning", "record", check_read_only_column),
+    Rule("DV111", "unknown-column", "error", "record", check_unknown_column),
+)
+RULES_BY_NAME = {rule.name: rule for rule in RULES}
+RULES_BY_CODE = {rule.code: rule for rule in RULES}
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """Parse a CSV number cell exactly; None when it is not a number."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None

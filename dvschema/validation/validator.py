@@ -1,0 +1,340 @@
+"""The validation engine: a :class:`Validator` compiled once per table, records checked many times.
+
+``iter_violations(record)`` is the primitive; ``validate``, ``is_valid`` and the streaming
+``validate_records`` derive from it. Each key of a record is classified once (a column, a
+lookup bind, a ``_x_value``, an OData annotation, or unknown) and the classification is cached,
+so a record costs one dict lookup per key plus the rules that apply to that column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Iterable, Iterator, Literal
+
+from dvschema.diagnostics import shorten
+from dvschema.metaschema.model import Catalog, Column, Table
+from dvschema.validation.model import LOOKUP_TYPES, SEVERITY_RANK, ColumnFacts, Violation
+from dvschema.validation.rules import _BIND, RULES, RULES_BY_NAME, Rule, check_invalid_lookup
+
+Operation = Literal["create", "update", "full"]
+OPERATIONS = ("create", "update", "full")
+DEFAULT_REQUIRED_SEVERITIES = {"SystemRequired": "error", "ApplicationRequired": "error", "Recommended": "info"}
+_TO_STATUS = re.compile(r"""tostatusid\s*=\s*["'](\d+)["']""")
+
+_COLUMN, _BIND_KEY, _VALUE_KEY, _ANNOTATION, _UNKNOWN = range(5)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordEntry:
+    """A record with its position in its file."""
+
+    record: Any
+    line: int | None = None
+    index: int | None = None
+
+
+def rule_selection(select: Iterable[str] | None, ignore: Iterable[str] | None) -> set[str]:
+    """Return the names of enabled rules: select/ignore by code, code prefix, name or ``ALL``.
+
+    As in ruff, the most specific (longest) matching entry wins; on a tie, ignore wins.
+    """
+    entries = [(entry, True) for entry in (select or ["ALL"])] + [(entry, False) for entry in (ignore or [])]
+    enabled = set()
+    for rule in RULES:
+        best: tuple[int, bool] | None = None
+        for entry, selected in entries:
+            if entry == "ALL":
+                length = 0
+            elif entry == rule.name or rule.code.startswith(entry):
+                length = len(rule.code) + 1 if entry == rule.name else len(entry)
+            else:
+                continue
+            if best is None or length > best[0] or (length == best[0] and not selected):
+                best = (length, selected)
+        if best is not None and best[1]:
+            enabled.add(rule.name)
+    return enabled
+
+
+def check_rule_names(entries: Iterable[str]) -> None:
+    """Raise ValueError for an entry that matches no rule code, prefix or name."""
+    for entry in entries:
+        if entry != "ALL" and entry not in RULES_BY_NAME and not any(r.code.startswith(entry) for r in RULES):
+            raise ValueError(f"{entry!r} matches no rule code, prefix or name")
+
+
+class Validator:
+    """Validates records of one table for one operation.
+
+    ``select``/``ignore`` take rule codes, prefixes or names; ``severities`` overrides a rule's
+    severity by name; ``required_severities`` sets the severity of a missing column per
+    RequiredLevel; ``catalog`` lets lookup binds be checked against the target tables' entity sets.
+    """
+
+    def __init__(self, table: Table, operation: Operation = "create", *, select: Iterable[str] | None = None,
+                 ignore: Iterable[str] | None = None, severities: dict[str, str] | None = None,
+                 required_severities: dict[str, str] | None = None, catalog: Catalog | None = None):
+        if operation not in OPERATIONS:
+            raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
+        for entries in (select or [], ignore or []):
+            check_rule_names(entries)
+        self.table = table
+        self.operation = operation
+        self.enabled = rule_selection(select, ignore)
+        self.severity = {rule.name: rule.severity for rule in RULES}
+        for name, severity in (severities or {}).items():
+            if name not in RULES_BY_NAME or severity not in SEVERITY_RANK:
+                raise ValueError(f"bad severity override {name} = {severity}")
+            self.severity[name] = severity
+        self.required_severities = {**DEFAULT_REQUIRED_SEVERITIES, **(required_severities or {})}
+        self.facts = {column.logical_name: ColumnFacts.of(column) for column in table.columns}
+        self.value_rules: dict[str, list[Rule]] = {
+            name: [rule for rule in RULES if rule.scope == "value" and rule.name in self.enabled
+                   and rule.applies is not None and rule.applies(facts)]
+            for name, facts in self.facts.items()}
+        self.entity_sets = self._entity_sets(catalog)
+        self.bind_names = self._bind_names()
+        self._keys: dict[str, tuple[int, ColumnFacts | None]] = {}
+        self.notices = [f"precision of {facts.name} comes from {facts.column.precision_source}; not checked"
+                        for facts in self.facts.values()
+                        if facts.column.precision is not None and not facts.precision_checkable
+                        and "precision" in self.enabled]
+        self._state = next((f for f in self.facts.values() if f.type == "State"), None)
+        self._status = next((f for f in self.facts.values() if f.type == "Status"), None)
+        self._status_options = {option.value: option for option in self._status.column.options} \
+            if self._status else {}
+        self._required = self._required_columns()
+
+    # -- compilation ----------------------------------------------------------------------------------
+
+    def _entity_sets(self, catalog: Catalog | None) -> dict[str, str]:
+        tables = dict(catalog.tables) if catalog else {}
+        tables[self.table.logical_name] = self.table
+        return {name: table.entity_set_name for name, table in tables.items() if table.entity_set_name}
+
+    def _bind_names(self) -> dict[str, tuple[ColumnFacts, tuple[str, ...]]]:
+        """Navigation property names that bind each lookup, with the tables each may point to."""
+        names: dict[str, tuple[ColumnFacts, tuple[str, ...]]] = {}
+        for facts in self.facts.values():
+            column = facts.column
+            if facts.type not in LOOKUP_TYPES:
+                continue
+            targets = column.targets
+            for name in (column.logical_name, column.schema_name):
+                names[name] = (facts, targets)
+            for target in targets:
+                names[f"{column.logical_name}_{target}"] = (facts, (target,))
+        for relationship in self.table.relationships:
+            if relationship.kind == "many_to_one" and relationship.referencing_attribute in self.facts \
+                    and relationship.referencing_entity_navigation_property_name:
+                facts = self.facts[relationship.referencing_attribute]
+                target = (relationship.referenced_entity,) if relationship.referenced_entity else facts.column.targets
+                names.setdefault(relationship.referencing_entity_navigation_property_name, (facts, target))
+        return names
+
+    def _platform_fills(self, column: Column) -> bool:
+        return (column.logical_name == self.table.primary_id_attribute
+                or column.type in ("Owner", "State", "Status", "EntityName"))
+
+    def _required_columns(self) -> list[ColumnFacts]:
+        levels = ("SystemRequired", "ApplicationRequired", "Recommended")
+        result = []
+        for facts in self.facts.values():
+            column = facts.column
+            if self.operation == "create":
+                if column.required_level in levels and column.is_valid_for_create and not self._platform_fills(column):
+                    result.append(facts)
+            elif self.operation == "update":
+                if column.required_level in ("SystemRequired", "ApplicationRequired"):
+                    result.append(facts)
+            elif column.required_level == "SystemRequired" and (
+                    column.is_valid_for_create or column.is_valid_for_update
+                    or column.logical_name == self.table.primary_id_attribute):
+                result.append(facts)
+        return result
+
+    def _classify(self, key: str) -> tuple[int, ColumnFacts | None]:
+        cached = self._keys.get(key)
+        if cached is not None:
+            return cached
+        facts = self.facts.get(key)
+        if facts is not None:
+            result = (_COLUMN, facts)
+        elif key.startswith("@"):
+            result = (_ANNOTATION, None)
+        elif "@" in key:
+            name, _, annotation = key.partition("@")
+            if annotation.lower() == "odata.bind":
+                bound = self.bind_names.get(name) or self.bind_names.get(name.lower())
+                result = (_BIND_KEY, bound[0]) if bound else (_UNKNOWN, None)
+            else:
+                result = (_ANNOTATION, None)
+        elif key.startswith("_") and key.endswith("_value") and key[1:-6] in self.facts:
+            result = (_VALUE_KEY, self.facts[key[1:-6]])
+        else:
+            result = (_UNKNOWN, None)
+        if len(self._keys) < 10_000:
+            self._keys[key] = result
+        return result
+
+    # -- the primitive --------------------------------------------------------------------------------
+
+    def _violation(self, rule_name: str, message: str, column: str | None, value: Any = None,
+                   severity: str | None = None) -> Violation:
+        rule = RULES_BY_NAME[rule_name]
+        shown = None if value is None else shorten(repr(value) if not isinstance(value, str) else value, 60)
+        return Violation(rule=rule.name, code=rule.code, severity=severity or self.severity[rule.name],
+                         message=message, column=column, value=shown, server_error=rule.server_error)
+
+    def iter_violations(self, record: Any, previous: dict | None = None) -> Iterator[Violation]:
+        """Yield every violation of one record (a dict of logical names to Web API values)."""
+        if not isinstance(record, dict):
+            yield self._violation("invalid-type", f"a record must be a JSON object, not {type(record).__name__}",
+                                  None, record)
+            return
+        enabled = self.enabled
+        for key, value in record.items():
+            kind, facts = self._classify(key)
+            if kind == _COLUMN:
+                if value is None:
+                    continue
+                if facts.type in LOOKUP_TYPES and self.operation != "full" and "invalid-lookup" in enabled:
+                    yield self._violation("invalid-lookup", f"set lookup {key} with {key}@odata.bind (or "
+                                                            f"{key}_<table>@odata.bind), not by its name", key, value)
+                    continue
+                for rule in self.value_rules[key]:
+                    for result in rule.check(facts, value):
+                        message, severity = result if isinstance(result, tuple) else (result, None)
+                        yield self._violation(rule.name, message, key, value, severity)
+            elif kind == _BIND_KEY or kind == _VALUE_KEY:
+                if value is not None and "invalid-lookup" in enabled:
+                    yield from self._lookup_violations(key, kind, facts, value)
+            elif kind == _UNKNOWN and "unknown-column" in enabled:
+                yield self._unknown(key, value)
+        if "required-missing" in enabled:
+            yield from self.required_missing(record)
+        if "read-only-column" in enabled and self.operation != "full":
+            yield from self.read_only_columns(record)
+        if "state-status-mismatch" in enabled and self._state and self._status:
+            yield from self.state_status_mismatch(record)
+        if "invalid-transition" in enabled and previous is not None and self._status:
+            yield from self.invalid_transition(record, previous)
+
+    def _lookup_violations(self, key: str, kind: int, facts: ColumnFacts, value: Any) -> Iterator[Violation]:
+        for message in check_invalid_lookup(facts, value):
+            yield self._violation("invalid-lookup", message, key, value)
+            return
+        if kind != _BIND_KEY:
+            return
+        match = _BIND.match(value)
+        if match is None:
+            yield self._violation("invalid-lookup", f"{value!r} is not /entityset(guid); a bind needs a table "
+                                                    "and an id", key, value)
+            return
+        name = key.partition("@")[0]
+        targets = (self.bind_names.get(name) or self.bind_names.get(name.lower()))[1]
+        known = {self.entity_sets[t]: t for t in targets if t in self.entity_sets}
+        if known and len(known) == len(targets) and match.group("set") not in known:
+            yield self._violation("invalid-lookup", f"entity set {match.group('set')!r} is not a target of "
+                                                    f"{facts.name}; allowed: {', '.join(sorted(known))}", key, value)
+
+    def _unknown(self, key: str, value: Any) -> Violation:
+        names = list(self.facts) + [f"{name}@odata.bind" for name in self.bind_names]
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        return self._violation("unknown-column", f"{key} is not a column of {self.table.logical_name}{hint}",
+                               key, value)
+
+    def _present(self, facts: ColumnFacts, record: dict) -> bool:
+        if record.get(facts.name) is not None:
+            return True
+        if facts.type in LOOKUP_TYPES:
+            if record.get(f"_{facts.name}_value") is not None:
+                return True
+            for key, value in record.items():
+                if value is not None and "@" in key:
+                    kind, bound = self._classify(key)
+                    if kind == _BIND_KEY and bound is facts:
+                        return True
+        return False
+
+    def required_missing(self, record: dict) -> Iterator[Violation]:
+        """Yield required-missing findings for the validator's operation."""
+        for facts in self._required:
+            level = facts.column.required_level
+            severity = self.required_severities.get(level, "error")
+            if self.operation == "update":
+                if facts.name in record and record[facts.name] is None:
+                    yield self._violation("required-missing", f"{facts.name} is {level} and may not be set to null",
+                                          facts.name, None, severity)
+            elif not self._present(facts, record):
+                state = "null" if facts.name in record else "missing"
+                yield self._violation("required-missing", f"{facts.name} is {level} but {state} "
+                                                          f"({self.operation})", facts.name, None, severity)
+
+    def read_only_columns(self, record: dict) -> Iterator[Violation]:
+        """Yield read-only-column findings: values the server would ignore for this operation."""
+        for key, value in record.items():
+            kind, facts = self._classify(key)
+            if kind in (_COLUMN, _BIND_KEY) and facts is not None:
+                valid = facts.column.is_valid_for_create if self.operation == "create" \
+                    else facts.column.is_valid_for_update
+                if valid is False:
+                    yield self._violation("read-only-column", f"{facts.name} is not valid for {self.operation}; "
+                                                              "the server ignores the value", key, value)
+
+    def state_status_mismatch(self, record: dict) -> Iterator[Violation]:
+        """Yield a finding when statuscode does not belong to statecode."""
+        state, status = record.get(self._state.name), record.get(self._status.name)
+        if type(state) is not int or type(status) is not int:
+            return
+        option = self._status_options.get(status)
+        if option is None or option.state is None or option.state == state:
+            return
+        allowed = [f"{o.value} ({o.label})" for o in self._status_options.values() if o.state == state]
+        yield self._violation("state-status-mismatch",
+                              f"status {status} ({option.label}) belongs to state {option.state}, not {state}; "
+                              f"statuses of state {state}: {', '.join(allowed) or 'none'}", self._status.name, status)
+
+    def invalid_transition(self, record: dict, previous: dict) -> Iterator[Violation]:
+        """Yield a finding when the move from the previous status is not in its TransitionData."""
+        old, new = previous.get(self._status.name), record.get(self._status.name)
+        if type(old) is not int or type(new) is not int or old == new:
+            return
+        option = self._status_options.get(old)
+        data = (option.transition_data or "").strip() if option else ""
+        if not data or data == "None":
+            return
+        allowed = {int(value) for value in _TO_STATUS.findall(data)}
+        if new not in allowed:
+            yield self._violation("invalid-transition", f"status {old} may move to {sorted(allowed)}, not {new}",
+                                  self._status.name, new)
+
+    # -- derived --------------------------------------------------------------------------------------
+
+    def validate(self, record: Any, previous: dict | None = None) -> list[Violation]:
+        """Return every violation of one record."""
+        return list(self.iter_violations(record, previous))
+
+    def is_valid(self, record: Any, previous: dict | None = None) -> bool:
+        """True when the record has no violation of severity error."""
+        return not any(v.severity == "error" for v in self.iter_violations(record, previous))
+
+    def validate_records(self, records: Iterable[Any], path: str | None = None,
+                         previous: dict | None = None) -> Iterator[Violation]:
+        """Stream violations of many records, each located (file, line, record index).
+
+        ``records`` holds plain records or :class:`RecordEntry` objects; ``previous`` maps a
+        record's primary id to its previous version, for the transition rule.
+        """
+        primary = self.table.primary_id_attribute
+        for index, entry in enumerate(records):
+            if isinstance(entry, RecordEntry):
+                record, line, number = entry.record, entry.line, entry.index if entry.index is not None else index
+            else:
+                record, line, number = entry, None, index
+            before = previous.get(record.get(primary)) if previous and isinstance(record, dict) else None
+            for violation in self.iter_violations(record, before):
+                yield replace(violation, path=path, line=line, record=number)
