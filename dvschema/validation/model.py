@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from dvschema.metaschema.model import Column
 
@@ -61,6 +62,8 @@ class ColumnFacts:
     user_local: bool = False
     precision: int | None = None
     precision_checkable: bool = False
+    read_only: bool = False
+    is_clean: Callable[[Any], bool] = field(default=lambda value: False)
 
     @classmethod
     def of(cls, column: Column) -> "ColumnFacts":
@@ -82,3 +85,48 @@ class ColumnFacts:
     def allowed(self) -> str:
         """The options as ``value (label)``, for messages."""
         return ", ".join(f"{value} ({label})" if label else str(value) for value, label in self.options.items())
+
+
+_GUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_PLAIN_DATE_TIME = re.compile(r"^(?:1[89]\d\d|[2-9]\d\d\d)-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])"
+                              r"T[0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d{1,7})?)?(?:Z|[+-][01]\d:[0-5]\d)$")
+_PLAIN_DATE = re.compile(r"^(?:1[89]\d\d|[2-9]\d\d\d)-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])$")
+
+
+def _never(value: Any) -> bool:
+    return False
+
+
+def clean_value_predicate(facts: ColumnFacts) -> Callable[[Any], bool]:
+    """Return a cheap test that is True only for values every value rule certainly accepts.
+
+    The engine runs the full rules only when it is False, so a clean record costs one call
+    per key. The tests are conservative: a value they do not vouch for (a float, a non-ASCII
+    string near the limit, a date on the 29th-31st) just takes the full path.
+    """
+    column_type = facts.type
+    if column_type in ("String", "Memo"):
+        limit = facts.column.max_length
+        if limit is None:
+            return lambda value: type(value) is str
+        half = limit // 2
+        return lambda value: type(value) is str and (len(value) <= half or (len(value) <= limit and value.isascii()))
+    if column_type in NUMBER_TYPES:
+        low, high = facts.minimum, facts.maximum
+        return lambda value: type(value) is int and low <= value <= high
+    if column_type in CHOICE_TYPES:
+        options = frozenset(facts.options)
+        if not options:
+            return lambda value: type(value) is int
+        return lambda value: type(value) is int and value in options
+    if column_type == "Boolean":
+        return lambda value: value is True or value is False
+    if column_type == "Uniqueidentifier":
+        return lambda value: type(value) is str and _GUID_TEXT.match(value) is not None
+    if column_type == "DateTime":
+        if facts.date_only:
+            return lambda value: type(value) is str and _PLAIN_DATE.match(value) is not None
+        return lambda value: type(value) is str and _PLAIN_DATE_TIME.match(value) is not None
+    if column_type == "EntityName":
+        return lambda value: type(value) is str
+    return _never

@@ -36,8 +36,8 @@ def _open_error(path: str, error: OSError) -> InputError:
                          expected="a readable record file")
 
 
-def iter_jsonl(path: str) -> Iterator[RecordEntry]:
-    """Yield one record per non-empty line."""
+def iter_jsonl_lines(path: str) -> Iterator[RecordEntry]:
+    """Yield each non-empty line unparsed (bytes), for worker processes to parse."""
     try:
         handle = open(path, "rb")
     except OSError as error:
@@ -45,15 +45,21 @@ def iter_jsonl(path: str) -> Iterator[RecordEntry]:
     with handle:
         index = 0
         for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as error:
-                raise InputError.at(path, number, "not valid JSON", found=shorten(line.decode("utf-8", "replace")),
-                                    expected=f"one JSON object per line ({error.msg})") from None
-            yield RecordEntry(record, number, index)
-            index += 1
+            if line.strip():
+                yield RecordEntry(line, number, index)
+                index += 1
+
+
+def iter_jsonl(path: str) -> Iterator[RecordEntry]:
+    """Yield one record per non-empty line."""
+    for entry in iter_jsonl_lines(path):
+        try:
+            record = orjson.loads(entry.record)
+        except orjson.JSONDecodeError as error:
+            raise InputError.at(path, entry.line, "not valid JSON",
+                                found=shorten(entry.record.decode("utf-8", "replace")),
+                                expected=f"one JSON object per line ({error.msg})") from None
+        yield RecordEntry(record, entry.line, entry.index)
 
 
 def _array_record_lines(text: str) -> list[int]:

@@ -259,7 +259,7 @@ def _lookup_applies(facts: ColumnFacts) -> bool:
 
 # -- record rules (checks live in the engine, which knows the record's shape) -------------------------
 
-def check_required_missing(context: Any, record: dict, previous: dict | None) -> Iterator[tuple]:
+def check_required_missing(context: Any, record: dict, previous: dict | None) -> Iterator[Any]:
     """A required column that is missing or null, by operation.
 
     Why: ``create`` needs every SystemRequired and ApplicationRequired column valid for create,
@@ -272,7 +272,7 @@ def check_required_missing(context: Any, record: dict, previous: dict | None) ->
     return context.required_missing(record)
 
 
-def check_state_status_mismatch(context: Any, record: dict, previous: dict | None) -> Iterator[tuple]:
+def check_state_status_mismatch(context: Any, record: dict, previous: dict | None) -> Iterator[Any]:
     """A statuscode whose state is not the record's statecode.
 
     Why: the server rejects the pair (InvalidStateCodeStatusCode 0x80048408).
@@ -281,7 +281,7 @@ def check_state_status_mismatch(context: Any, record: dict, previous: dict | Non
     return context.state_status_mismatch(record)
 
 
-def check_invalid_transition(context: Any, record: dict, previous: dict | None) -> Iterator[tuple]:
+def check_invalid_transition(context: Any, record: dict, previous: dict | None) -> Iterator[Any]:
     """A status change that the previous status's TransitionData does not allow.
 
     Why: with enforced state transitions the server refuses such a move. Needs the previous
@@ -291,7 +291,7 @@ def check_invalid_transition(context: Any, record: dict, previous: dict | None) 
     return context.invalid_transition(record, previous)
 
 
-def check_read_only_column(context: Any, record: dict, previous: dict | None) -> Iterator[tuple]:
+def check_read_only_column(context: Any, record: dict, previous: dict | None) -> Iterator[Any]:
     """A value for a column that is not valid for the operation.
 
     Why: the server ignores it silently, so the data is not written.
@@ -300,7 +300,7 @@ def check_read_only_column(context: Any, record: dict, previous: dict | None) ->
     return context.read_only_columns(record)
 
 
-def check_unknown_column(context: Any, record: dict, previous: dict | None) -> Iterator[tuple]:
+def check_unknown_column(context: Any, record: dict, previous: dict | None) -> Iterator[Any]:
     """A key that is no column of the table (OData annotations set aside), with the closest name.
 
     Why: the server rejects the request (the property does not exist on the entity type).

@@ -16,10 +16,11 @@ import orjson
 
 from dvschema.metaschema.model import Table
 from dvschema.validation.model import SEVERITY_RANK, Violation
-from dvschema.validation.readers import iter_record_file
+from dvschema.diagnostics import InputError, shorten
+from dvschema.validation.readers import iter_record_file, record_format
 from dvschema.validation.validator import RecordEntry, Validator
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 
 
 @dataclass
@@ -59,41 +60,76 @@ def _worker_start(settings: ValidatorSettings) -> None:
     _worker_validator = settings.build()
 
 
-def _worker_check(batch: list[RecordEntry]) -> list[list[Violation]]:
+def _worker_check_lines(lines: list[bytes]) -> tuple[int, list[tuple[int, int, Any, list[Violation]]]]:
+    """Parse and check a batch of raw JSONL lines; return the non-empty count and only the records
+    with findings, as (position in batch, record index in batch, record, violations)."""
     assert _worker_validator is not None
-    return [list(_worker_validator.iter_violations(entry.record)) for entry in batch]
+    check = _worker_validator.iter_violations
+    found = []
+    index = 0
+    for position, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as error:
+            problem = InputError.at("", position, "not valid JSON", found=shorten(line.decode("utf-8", "replace")),
+                                    expected=f"one JSON object per line ({error.msg})")
+            return index, [(position, index, problem, [])]
+        violations = list(check(record))
+        if violations:
+            found.append((position, index, record, violations))
+        index += 1
+    return index, found
 
 
-def _batches(entries: Iterable[RecordEntry], size: int) -> Iterator[list[RecordEntry]]:
-    iterator = iter(entries)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
+def check_jsonl_in_workers(path: str, settings: ValidatorSettings, jobs: int
+                           ) -> Iterator[tuple[list[bytes], int, int, list]]:
+    """Check a JSONL file in worker processes, batch by batch, in order.
 
-
-def check_entries(validator: Validator, entries: Iterable[RecordEntry], jobs: int = 1,
-                  settings: ValidatorSettings | None = None, previous: dict | None = None
-                  ) -> Iterator[tuple[RecordEntry, list[Violation]]]:
-    """Yield each record with its violations, in order; ``jobs > 1`` checks batches in worker processes."""
-    if jobs <= 1 or settings is None or previous:
-        primary = validator.table.primary_id_attribute
-        for entry in entries:
-            before = previous.get(entry.record.get(primary)) if previous and isinstance(entry.record, dict) else None
-            yield entry, list(validator.iter_violations(entry.record, before))
-        return
+    Yields ``(lines, first line number, first record index, findings)`` where findings holds
+    ``(position, index in batch, record, violations)`` for the records that have any. The parent
+    only reads lines; a bounded window of batches in flight keeps memory constant.
+    """
     import multiprocessing
     from collections import deque
 
+    try:
+        handle = open(path, "rb")
+    except OSError as error:
+        raise InputError.at(path, None, "cannot read the file", found=error.strerror,
+                            expected="a readable record file") from None
     window: deque = deque()
-    with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start, initargs=(settings,)) as pool:
-        # A bounded window of batches in flight keeps memory constant and results in order.
-        for batch in _batches(entries, BATCH_SIZE):
-            window.append((batch, pool.apply_async(_worker_check, (batch,))))
+    first_line, first_index = 1, 0
+    with handle, multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start,
+                                                          initargs=(settings,)) as pool:
+        def drain() -> Iterator[tuple[list[bytes], int, int, list]]:
+            nonlocal first_index
+            lines, line_number, result = window.popleft()
+            count, findings = result.get()
+            for position, _, problem, _ in findings:
+                if isinstance(problem, InputError):
+                    raise InputError.at(path, line_number + position, problem.diagnostic.message,
+                                        found=problem.diagnostic.found, expected=problem.diagnostic.expected)
+            yield lines, line_number, first_index, findings
+            first_index += count
+
+        while lines := list(itertools.islice(handle, BATCH_SIZE)):
+            window.append((lines, first_line, pool.apply_async(_worker_check_lines, (lines,))))
+            first_line += len(lines)
             if len(window) >= 2 * jobs:
-                done, result = window.popleft()
-                yield from zip(done, result.get())
+                yield from drain()
         while window:
-            done, result = window.popleft()
-            yield from zip(done, result.get())
+            yield from drain()
+
+
+def check_entries(validator: Validator, entries: Iterable[RecordEntry], previous: dict | None = None
+                  ) -> Iterator[tuple[RecordEntry, list[Violation]]]:
+    """Yield each record with its violations, in order, in this process."""
+    primary = validator.table.primary_id_attribute
+    for entry in entries:
+        before = previous.get(entry.record.get(primary)) if previous and isinstance(entry.record, dict) else None
+        yield entry, list(validator.iter_violations(entry.record, before))
 
 
 def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on: str = "error",
@@ -112,9 +148,14 @@ def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on
     for path in paths:
         name = str(path)
         summary.files += 1
-        entries = iter_record_file(name, validator.table)
-        for entry, violations in check_entries(validator, entries, jobs, settings, previous):
-            summary.records += 1
+        if settings is not None and not previous and record_format(name) == "jsonl":
+            results = _results_from_workers(name, settings, jobs, valid_out)
+        else:
+            entries = iter_record_file(name, validator.table)
+            results = ((entry, violations, 1) for entry, violations
+                       in check_entries(validator, entries, previous=previous))
+        for entry, violations, count in results:
+            summary.records += count
             rejected = any(SEVERITY_RANK[v.severity] >= threshold for v in violations)
             if rejected:
                 summary.rejected += 1
@@ -122,7 +163,7 @@ def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on
                 rejected_out.write(orjson.dumps({"path": name, "line": entry.line, "record": entry.record,
                                                  "findings": [v.to_dict() for v in violations]},
                                                 default=str) + b"\n")
-            elif not rejected and valid_out is not None:
+            elif not rejected and valid_out is not None and entry is not None and count:
                 valid_out.write(orjson.dumps(entry.record, default=str) + b"\n")
             for violation in violations:
                 if max_violations is not None and summary.violations >= max_violations:
@@ -131,6 +172,22 @@ def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on
                 summary.violations += 1
                 summary.by_severity[violation.severity] += 1
                 yield replace(violation, path=name, line=entry.line, record=entry.index)
+
+
+def _results_from_workers(path: str, settings: ValidatorSettings, jobs: int, valid_out: IO[bytes] | None
+                          ) -> Iterator[tuple[RecordEntry | None, list[Violation], int]]:
+    """Adapt worker batches to ``(entry, violations, records counted)``: records with findings one by
+    one; clean records are counted per batch (and copied raw to ``valid_out``)."""
+    for lines, first_line, first_index, findings in check_jsonl_in_workers(path, settings, jobs):
+        flagged = {position for position, _, _, _ in findings}
+        if valid_out is not None:
+            for position, line in enumerate(lines):
+                if position not in flagged and line.strip():
+                    valid_out.write(line.rstrip(b"\r\n") + b"\n")
+        clean = sum(1 for line in lines if line.strip()) - len(findings)
+        yield None, [], clean
+        for position, index, record, violations in findings:
+            yield RecordEntry(record, first_line + position, first_index + index), violations, 1
 
 
 def load_previous(path: str | Path, table: Table) -> dict[Any, dict]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Iterator, Literal
+from typing import Any, Callable, Iterable, Iterator, Literal
 
 from dvschema.diagnostics import shorten
 from dvschema.metaschema.model import Catalog, Column, Table
-from dvschema.validation.model import LOOKUP_TYPES, SEVERITY_RANK, ColumnFacts, Violation
+from dvschema.validation.model import LOOKUP_TYPES, SEVERITY_RANK, ColumnFacts, Violation, clean_value_predicate
 from dvschema.validation.rules import _BIND, RULES, RULES_BY_NAME, Rule, check_invalid_lookup
 
 Operation = Literal["create", "update", "full"]
@@ -24,6 +24,18 @@ DEFAULT_REQUIRED_SEVERITIES = {"SystemRequired": "error", "ApplicationRequired":
 _TO_STATUS = re.compile(r"""tostatusid\s*=\s*["'](\d+)["']""")
 
 _COLUMN, _BIND_KEY, _VALUE_KEY, _ANNOTATION, _UNKNOWN = range(5)
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _always(value: Any) -> bool:
+    return True
+
+
+def _never_clean(value: Any) -> bool:
+    return False
+
+# Record rules the engine runs once all keys are seen; read-only and unknown columns are found key by key.
+RECORD_RULES_RUN_AFTER_KEYS = frozenset({"required-missing", "state-status-mismatch", "invalid-transition"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +118,18 @@ class Validator:
         self._status_options = {option.value: option for option in self._status.column.options} \
             if self._status else {}
         self._required = self._required_columns()
+        self._check_read_only = "read-only-column" in self.enabled and operation != "full"
+        self._check_unknown = "unknown-column" in self.enabled
+        self._unknown_messages: dict[str, str] = {}
+        self._required_keys = [(facts, self._keys_of(facts)) for facts in self._required]
+        for facts in self.facts.values():
+            allowed = facts.column.is_valid_for_create if operation == "create" else facts.column.is_valid_for_update
+            facts.read_only = operation != "full" and allowed is False
+            facts.is_clean = clean_value_predicate(facts)
+        self._record_rules = [rule for rule in RULES if rule.scope == "record" and rule.name in self.enabled
+                              and rule.name in RECORD_RULES_RUN_AFTER_KEYS
+                              and (rule.name != "state-status-mismatch" or (self._state and self._status))
+                              and (rule.name != "invalid-transition" or self._status)]
 
     # -- compilation ----------------------------------------------------------------------------------
 
@@ -134,6 +158,13 @@ class Validator:
                 names.setdefault(relationship.referencing_entity_navigation_property_name, (facts, target))
         return names
 
+    def _keys_of(self, facts: ColumnFacts) -> tuple[str, ...]:
+        """Every record key that can give a column its value."""
+        if facts.type not in LOOKUP_TYPES:
+            return (facts.name,)
+        binds = [f"{name}@odata.bind" for name, (bound, _) in self.bind_names.items() if bound is facts]
+        return (facts.name, f"_{facts.name}_value", *binds)
+
     def _platform_fills(self, column: Column) -> bool:
         return (column.logical_name == self.table.primary_id_attribute
                 or column.type in ("Owner", "State", "Status", "EntityName"))
@@ -155,13 +186,42 @@ class Validator:
                 result.append(facts)
         return result
 
-    def _classify(self, key: str) -> tuple[int, ColumnFacts | None]:
+    def _classify(self, key: str) -> tuple[int, ColumnFacts | None, Callable[[Any], bool]]:
+        """Classify a record key once: its kind, its column, and a test for values every rule accepts."""
         cached = self._keys.get(key)
         if cached is not None:
             return cached
+        kind, facts = self._kind_of(key)
+        if kind == _ANNOTATION:
+            is_clean = _always
+        elif kind == _UNKNOWN:
+            is_clean = _always if not self._check_unknown else _never_clean
+        elif facts.read_only and self._check_read_only:
+            is_clean = _never_clean
+        elif kind == _COLUMN:
+            is_clean = _never_clean if facts.type in LOOKUP_TYPES and self.operation != "full" else facts.is_clean
+        else:
+            is_clean = self._bind_predicate(key, kind, facts)
+        result = (kind, facts, is_clean)
+        if len(self._keys) < 10_000:
+            self._keys[key] = result
+        return result
+
+    def _bind_predicate(self, key: str, kind: int, facts: ColumnFacts) -> Callable[[Any], bool]:
+        if kind == _VALUE_KEY:
+            return lambda value: type(value) is str and _GUID.match(value) is not None
+        name = key.partition("@")[0]
+        targets = (self.bind_names.get(name) or self.bind_names.get(name.lower()))[1]
+        sets = frozenset(self.entity_sets[t] for t in targets if t in self.entity_sets)
+        if not sets or len(sets) != len(targets):
+            return lambda value: type(value) is str and _BIND.match(value) is not None
+        return lambda value: (type(value) is str and (match := _BIND.match(value)) is not None
+                              and match.group("set") in sets)
+
+    def _kind_of(self, key: str) -> tuple[int, ColumnFacts | None]:
         facts = self.facts.get(key)
         if facts is not None:
-            result = (_COLUMN, facts)
+            result: tuple[int, ColumnFacts | None] = (_COLUMN, facts)
         elif key.startswith("@"):
             result = (_ANNOTATION, None)
         elif "@" in key:
@@ -175,8 +235,6 @@ class Validator:
             result = (_VALUE_KEY, self.facts[key[1:-6]])
         else:
             result = (_UNKNOWN, None)
-        if len(self._keys) < 10_000:
-            self._keys[key] = result
         return result
 
     # -- the primitive --------------------------------------------------------------------------------
@@ -190,37 +248,45 @@ class Validator:
 
     def iter_violations(self, record: Any, previous: dict | None = None) -> Iterator[Violation]:
         """Yield every violation of one record (a dict of logical names to Web API values)."""
-        if not isinstance(record, dict):
+        if type(record) is not dict:
             yield self._violation("invalid-type", f"a record must be a JSON object, not {type(record).__name__}",
                                   None, record)
             return
-        enabled = self.enabled
+        keys = self._keys
         for key, value in record.items():
-            kind, facts = self._classify(key)
+            entry = keys.get(key)
+            if entry is None:
+                entry = self._classify(key)
+            kind, facts, is_clean = entry
+            if value is None or is_clean(value):
+                continue  # the common case: a value, bind or annotation that every rule accepts
             if kind == _COLUMN:
-                if value is None:
-                    continue
-                if facts.type in LOOKUP_TYPES and self.operation != "full" and "invalid-lookup" in enabled:
-                    yield self._violation("invalid-lookup", f"set lookup {key} with {key}@odata.bind (or "
-                                                            f"{key}_<table>@odata.bind), not by its name", key, value)
-                    continue
-                for rule in self.value_rules[key]:
-                    for result in rule.check(facts, value):
-                        message, severity = result if isinstance(result, tuple) else (result, None)
-                        yield self._violation(rule.name, message, key, value, severity)
+                if facts.read_only and self._check_read_only:
+                    yield self._read_only(key, facts, value)
+                yield from self._value_violations(key, facts, value)
             elif kind == _BIND_KEY or kind == _VALUE_KEY:
-                if value is not None and "invalid-lookup" in enabled:
+                if facts.read_only and self._check_read_only:
+                    yield self._read_only(key, facts, value)
+                if "invalid-lookup" in self.enabled:
                     yield from self._lookup_violations(key, kind, facts, value)
-            elif kind == _UNKNOWN and "unknown-column" in enabled:
+            elif kind == _UNKNOWN and self._check_unknown:
                 yield self._unknown(key, value)
-        if "required-missing" in enabled:
-            yield from self.required_missing(record)
-        if "read-only-column" in enabled and self.operation != "full":
-            yield from self.read_only_columns(record)
-        if "state-status-mismatch" in enabled and self._state and self._status:
-            yield from self.state_status_mismatch(record)
-        if "invalid-transition" in enabled and previous is not None and self._status:
-            yield from self.invalid_transition(record, previous)
+        for rule in self._record_rules:
+            yield from rule.check(self, record, previous)
+
+    def _value_violations(self, key: str, facts: ColumnFacts, value: Any) -> Iterator[Violation]:
+        if facts.type in LOOKUP_TYPES and self.operation != "full" and "invalid-lookup" in self.enabled:
+            yield self._violation("invalid-lookup", f"set lookup {key} with {key}@odata.bind (or "
+                                                    f"{key}_<table>@odata.bind), not by its name", key, value)
+            return
+        for rule in self.value_rules[key]:
+            for result in rule.check(facts, value):
+                message, severity = result if isinstance(result, tuple) else (result, None)
+                yield self._violation(rule.name, message, key, value, severity)
+
+    def _read_only(self, key: str, facts: ColumnFacts, value: Any) -> Violation:
+        return self._violation("read-only-column", f"{facts.name} is not valid for {self.operation}; "
+                                                   "the server ignores the value", key, value)
 
     def _lookup_violations(self, key: str, kind: int, facts: ColumnFacts, value: Any) -> Iterator[Violation]:
         for message in check_invalid_lookup(facts, value):
@@ -241,49 +307,49 @@ class Validator:
                                                     f"{facts.name}; allowed: {', '.join(sorted(known))}", key, value)
 
     def _unknown(self, key: str, value: Any) -> Violation:
-        names = list(self.facts) + [f"{name}@odata.bind" for name in self.bind_names]
-        close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        return self._violation("unknown-column", f"{key} is not a column of {self.table.logical_name}{hint}",
-                               key, value)
-
-    def _present(self, facts: ColumnFacts, record: dict) -> bool:
-        if record.get(facts.name) is not None:
-            return True
-        if facts.type in LOOKUP_TYPES:
-            if record.get(f"_{facts.name}_value") is not None:
-                return True
-            for key, value in record.items():
-                if value is not None and "@" in key:
-                    kind, bound = self._classify(key)
-                    if kind == _BIND_KEY and bound is facts:
-                        return True
-        return False
+        message = self._unknown_messages.get(key)
+        if message is None:
+            names = list(self.facts) + [f"{name}@odata.bind" for name in self.bind_names]
+            close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            message = f"{key} is not a column of {self.table.logical_name}{hint}"
+            if len(self._unknown_messages) < 10_000:
+                self._unknown_messages[key] = message
+        return self._violation("unknown-column", message, key, value)
 
     def required_missing(self, record: dict) -> Iterator[Violation]:
-        """Yield required-missing findings for the validator's operation."""
-        for facts in self._required:
-            level = facts.column.required_level
-            severity = self.required_severities.get(level, "error")
-            if self.operation == "update":
+        """Yield required-missing findings for the validator's operation (lookups count by any of their keys)."""
+        if self.operation == "update":
+            for facts in self._required:
                 if facts.name in record and record[facts.name] is None:
-                    yield self._violation("required-missing", f"{facts.name} is {level} and may not be set to null",
-                                          facts.name, None, severity)
-            elif not self._present(facts, record):
+                    yield self._violation("required-missing", f"{facts.name} is {facts.column.required_level} "
+                                                              "and may not be set to null", facts.name, None,
+                                          self.required_severities.get(facts.column.required_level, "error"))
+            return
+        get = record.get
+        for facts, keys in self._required_keys:
+            for key in keys:
+                if get(key) is not None:
+                    break
+            else:
+                level = facts.column.required_level
                 state = "null" if facts.name in record else "missing"
-                yield self._violation("required-missing", f"{facts.name} is {level} but {state} "
-                                                          f"({self.operation})", facts.name, None, severity)
+                yield self._violation("required-missing", f"{facts.name} is {level} but {state} ({self.operation})",
+                                      facts.name, None, self.required_severities.get(level, "error"))
 
     def read_only_columns(self, record: dict) -> Iterator[Violation]:
-        """Yield read-only-column findings: values the server would ignore for this operation."""
+        """Yield read-only-column findings of a whole record (the engine checks them key by key)."""
         for key, value in record.items():
             kind, facts = self._classify(key)
-            if kind in (_COLUMN, _BIND_KEY) and facts is not None:
-                valid = facts.column.is_valid_for_create if self.operation == "create" \
-                    else facts.column.is_valid_for_update
-                if valid is False:
-                    yield self._violation("read-only-column", f"{facts.name} is not valid for {self.operation}; "
-                                                              "the server ignores the value", key, value)
+            if kind in (_COLUMN, _BIND_KEY, _VALUE_KEY) and facts is not None and facts.read_only \
+                    and value is not None:
+                yield self._read_only(key, facts, value)
+
+    def unknown_columns(self, record: dict) -> Iterator[Violation]:
+        """Yield unknown-column findings of a whole record (the engine checks them key by key)."""
+        for key, value in record.items():
+            if self._classify(key)[0] == _UNKNOWN:
+                yield self._unknown(key, value)
 
     def state_status_mismatch(self, record: dict) -> Iterator[Violation]:
         """Yield a finding when statuscode does not belong to statecode."""
@@ -298,8 +364,10 @@ class Validator:
                               f"status {status} ({option.label}) belongs to state {option.state}, not {state}; "
                               f"statuses of state {state}: {', '.join(allowed) or 'none'}", self._status.name, status)
 
-    def invalid_transition(self, record: dict, previous: dict) -> Iterator[Violation]:
+    def invalid_transition(self, record: dict, previous: dict | None) -> Iterator[Violation]:
         """Yield a finding when the move from the previous status is not in its TransitionData."""
+        if previous is None:
+            return
         old, new = previous.get(self._status.name), record.get(self._status.name)
         if type(old) is not int or type(new) is not int or old == new:
             return

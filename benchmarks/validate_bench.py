@@ -1,0 +1,149 @@
+"""Validation speed: dvschema against orjson alone, jsonschema and jsonschema-rs, in one run.
+
+Run: python benchmarks/validate_bench.py [--records N] [--seed S]
+Generates records for seed 000's msdyn_botsession (fixed seed, about 10% invalid across the
+rules), writes them as JSONL, and prints records per second with the ratios against the goals:
+dvschema on one core >= 0.6 of the orjson floor, >= 30x jsonschema, >= 1.5x jsonschema-rs,
+and --jobs 2 >= 1.8x one job. jsonschema is timed on a slice (it is slow) and reported per record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+from dvschema import Validator, parse_file
+from dvschema.validation.export import record_json_schema
+from dvschema.validation.run import RunSummary, validate_files
+
+SEED_000 = Path(__file__).resolve().parent.parent / "fixtures/seeds/000_9c7df8c6ddd75b92.txt"
+GUID = "00000000-0000-0000-0000-{:012d}"
+
+BREAKERS = [
+    lambda r: r.pop("msdyn_name"),
+    lambda r: r.update(msdyn_name="x" * 101),
+    lambda r: r.update(msdyn_csatscore=6),
+    lambda r: r.update(msdyn_outcome=1),
+    lambda r: r.update(statecode=0, statuscode=2),
+    lambda r: r.update(msdyn_csatscore="5"),
+    lambda r: r.update({"msdyn_botid@odata.bind": "bots(1)"}),
+    lambda r: r.update(createdon="2024-01-01T00:00:00Z"),
+    lambda r: r.update(msdyn_nmae="typo"),
+]
+
+
+def make_records(count: int, seed: int) -> list[dict]:
+    """Records for msdyn_botsession; about one in ten breaks one rule."""
+    rng = random.Random(seed)
+    records = []
+    for index in range(count):
+        record = {
+            "msdyn_name": f"Session {index}",
+            "msdyn_botid@odata.bind": f"/bots({GUID.format(rng.randrange(10**6))})",
+            "msdyn_isengaged": rng.random() < 0.5,
+            "msdyn_outcome": rng.choice([419550000, 419550001, 419550002, 419550003]),
+            "msdyn_outcomereason": 419560000 + rng.randrange(9),
+            "msdyn_sessionid@odata.bind": f"/msdyn_ocsessions({GUID.format(index)})",
+            "msdyn_sourcesessionid": f"src-{index}",
+            "msdyn_startedon": "2024-05-01T10:00:00Z",
+            "msdyn_csatscore": rng.randint(1, 5),
+            "msdyn_topicname": "Greeting" * rng.randint(1, 10),
+            "statecode": 0,
+            "statuscode": 1,
+        }
+        if rng.random() < 0.1:
+            rng.choice(BREAKERS)(record)
+        records.append(record)
+    return records
+
+
+def rate(count: int, seconds: float) -> float:
+    """Records per second."""
+    return count / seconds if seconds else float("inf")
+
+
+def main() -> None:
+    """Generate the records, time every contender and print the ratios."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--jsonschema-sample", type=int, default=5_000)
+    args = parser.parse_args()
+
+    table = parse_file(SEED_000).table
+    records = make_records(args.records, args.seed)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "records.jsonl"
+        path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
+        lines = path.read_bytes().splitlines()
+        count = len(lines)
+
+        start = time.perf_counter()
+        for line in lines:
+            orjson.loads(line)
+        floor = rate(count, time.perf_counter() - start)
+
+        validator = Validator(table, "create")
+        start = time.perf_counter()
+        findings = 0
+        for line in lines:
+            for _ in validator.iter_violations(orjson.loads(line)):
+                findings += 1
+        dvschema_rate = rate(count, time.perf_counter() - start)
+
+        timings = {}
+        for jobs in (1, 2):
+            summary = RunSummary()
+            start = time.perf_counter()
+            for _ in validate_files(validator, [path], jobs=jobs, summary=summary):
+                pass
+            timings[jobs] = rate(summary.records, time.perf_counter() - start)
+
+        import jsonschema
+
+        schema = record_json_schema(table)
+        checker = jsonschema.Draft202012Validator(schema)
+        sample = lines[: args.jsonschema_sample]
+        start = time.perf_counter()
+        for line in sample:
+            for _ in checker.iter_errors(orjson.loads(line)):
+                pass
+        jsonschema_rate = rate(len(sample), time.perf_counter() - start)
+
+        try:
+            import jsonschema_rs
+        except ImportError:
+            jsonschema_rs = None
+        rs_rate = None
+        if jsonschema_rs is not None:
+            rs_checker = jsonschema_rs.validator_for(schema)
+            start = time.perf_counter()
+            for line in lines:
+                for _ in rs_checker.iter_errors(orjson.loads(line)):
+                    pass
+            rs_rate = rate(count, time.perf_counter() - start)
+
+    print(f"records: {count} ({findings} findings), cores: {os.cpu_count()}")
+    print(f"orjson.loads alone (floor)     : {floor:12,.0f} rec/s")
+    print(f"dvschema, one core, in-process : {dvschema_rate:12,.0f} rec/s  ratio to floor {dvschema_rate / floor:.2f}"
+          f" (goal >= 0.6)")
+    print(f"dvschema validate_files jobs=1 : {timings[1]:12,.0f} rec/s")
+    print(f"dvschema validate_files jobs=2 : {timings[2]:12,.0f} rec/s  speed-up {timings[2] / timings[1]:.2f}"
+          f" (goal >= 1.8)")
+    print(f"jsonschema (sample of {len(sample)})   : {jsonschema_rate:12,.0f} rec/s  dvschema is "
+          f"{dvschema_rate / jsonschema_rate:.1f}x (goal >= 30)")
+    if rs_rate is None:
+        print("jsonschema-rs                  : not installed (pip install jsonschema-rs)")
+    else:
+        print(f"jsonschema-rs                  : {rs_rate:12,.0f} rec/s  dvschema is {dvschema_rate / rs_rate:.2f}x"
+              f" (goal >= 1.5)")
+
+
+if __name__ == "__main__":
+    main()
