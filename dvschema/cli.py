@@ -89,37 +89,119 @@ def parse(paths: tuple[Path, ...], output: Path | None, format_name: str | None,
 SEVERITY_NAMES = ("breaking", "warning", "info", "none")
 
 
-@main.command("diff")
-@click.argument("old", type=click.Path(path_type=Path))
-@click.argument("new", type=click.Path(path_type=Path))
-@click.option("--format", "report_format", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="Report format.")
-@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), default="breaking", show_default=True,
-              help="Exit 1 when a change at or above this severity remains.")
-@click.option("--ignore", "ignore_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML file of accepted changes (kind, target, reason) and severity overrides.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
-@_reports_input_errors
-def diff_command(old: Path, new: Path, report_format: str, fail_on: str, ignore_file: Path | None,
-                 output: Path | None) -> None:
-    """Compare two versions of table metadata and report every change by severity.
+DRIFT_FORMATS = ["text", "json", "markdown", "sarif", "junit", "github"]
+VALIDATION_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown"]
+CONFIG_OPTION = click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                             help="Configuration file (default: the nearest pyproject.toml with [tool.dvschema]).")
 
-    OLD and NEW are each a document, a folder of documents (one release) or a catalog JSON.
-    """
-    from dvschema.drift import SEVERITY_RANK, diff, load_metadata
+
+def _drift(old_catalog: Any, new_catalog: Any, old: str, new: str, report_format: str, fail_on: str,
+           ignore_file: Path | None, output: Path | None) -> None:
+    from dvschema.drift import SEVERITY_RANK, diff
     from dvschema.drift.ignore import IgnoreFile, apply_ignores, load_ignore_file
     from dvschema.reports.drift import DRIFT_REPORTERS, DriftReport
 
     ignores = load_ignore_file(ignore_file) if ignore_file else IgnoreFile()
-    changes = diff(load_metadata(old), load_metadata(new), severities=ignores.severities)
+    changes = diff(old_catalog, new_catalog, severities=ignores.severities)
     kept, ignored = apply_ignores(changes, ignores.entries)
-    report = DriftReport(str(old), str(new), kept, len(ignored))
+    paths = {name: table.source.path for catalog in (old_catalog, new_catalog)
+             for name, table in catalog.tables.items() if table.source}
+    report = DriftReport(old, new, kept, len(ignored), paths)
     text = DRIFT_REPORTERS[report_format](report)
     if output is None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
     if fail_on != "none" and any(SEVERITY_RANK[c.severity] >= SEVERITY_RANK[fail_on] for c in kept):
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--format", "report_format", type=click.Choice(DRIFT_FORMATS), default="text", show_default=True,
+              help="Report format.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), default=None,
+              help="Exit 1 when a change at or above this severity remains (default breaking).")
+@click.option("--ignore", "ignore_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file of accepted changes (kind, target, reason) and severity overrides.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@CONFIG_OPTION
+@_reports_input_errors
+def diff_command(old: Path, new: Path, report_format: str, fail_on: str | None, ignore_file: Path | None,
+                 output: Path | None, config_file: Path | None) -> None:
+    """Compare two versions of table metadata and report every change by severity.
+
+    OLD and NEW are each a document, a folder of documents (one release) or a catalog JSON.
+    """
+    from dvschema.config import load_config
+    from dvschema.parsers import load_metadata
+
+    config = load_config(config_file)
+    _drift(load_metadata(old), load_metadata(new), str(old), str(new), report_format,
+           fail_on or config.drift_fail_on or "breaking", ignore_file or config.drift_ignore, output)
+
+
+@main.command("drift-check")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--baseline", type=click.Path(exists=True, path_type=Path),
+              help="The committed baseline catalog (default: baseline in [tool.dvschema]).")
+@click.option("--format", "report_format", type=click.Choice(DRIFT_FORMATS), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), default=None)
+@CONFIG_OPTION
+@_reports_input_errors
+def drift_check(files: tuple[Path, ...], baseline: Path | None, report_format: str, fail_on: str | None,
+                config_file: Path | None) -> None:
+    """Compare the configured documents (the schema sources) with the baseline catalog: the drift hook."""
+    from dvschema.config import load_config
+    from dvschema.diagnostics import InputError
+    from dvschema.metaschema.model import Catalog
+    from dvschema.parsers import load_metadata
+
+    config = load_config(config_file)
+    baseline = baseline or config.baseline
+    if baseline is None:
+        raise InputError.at(str(config.path or "pyproject.toml"), None, "no baseline catalog configured",
+                            found="no baseline", expected="baseline = \"path/to/catalog.json\" or --baseline")
+    if not config.schema:
+        raise InputError.at(str(config.path or "pyproject.toml"), None, "no schema sources configured",
+                            found="no schema", expected="schema = [\"docs/tables\"] in [tool.dvschema]")
+    tables = {}
+    for source in config.schema:
+        tables.update(load_metadata(source).tables)
+    _drift(load_metadata(baseline), Catalog(tables=tables), str(baseline), ", ".join(map(str, config.schema)),
+           report_format, fail_on or config.drift_fail_on or "breaking", config.drift_ignore, None)
+
+
+@main.command("docs")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="A file that is no table reference page is an error, not skipped.")
+@_reports_input_errors
+def docs_command(files: tuple[Path, ...], strict: bool) -> None:
+    """Check that table reference documents parse cleanly and their JSON matches the metaschema."""
+    import json
+
+    from dvschema.diagnostics import NotATableReference
+    from dvschema.metaschema import dump_json, validate_document
+    from dvschema.parsers import parse_file
+
+    warnings = 0
+    checked = 0
+    for path in files:
+        try:
+            result = parse_file(path)
+        except NotATableReference as error:
+            if strict:
+                raise
+            click.echo(f"{path}: skipped: not a table reference page ({error.diagnostic.found})", err=True)
+            continue
+        validate_document(json.loads(dump_json(result.table)), "table.schema.json", str(path))
+        checked += 1
+        for warning in result.warnings:
+            click.echo(warning.render())
+            warnings += 1
+    click.echo(f"{checked} documents checked, {warnings} warnings", err=True)
+    if warnings:
         sys.exit(EXIT_FINDINGS)
 
 
@@ -146,16 +228,20 @@ def _select_table(schema: tuple[Path, ...], table_name: str | None):
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--schema", "schema", multiple=True, required=True, type=click.Path(exists=True, path_type=Path),
-              help="Table reference document, folder of documents, or catalog JSON (repeatable).")
-@click.option("--table", "table_name", help="Logical name of the table the records belong to.")
-@click.option("--operation", type=click.Choice(["create", "update", "full"]), default="create", show_default=True,
-              help="What the records are for: create, update, or full (exported rows).")
-@click.option("--format", "report_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "none"]), default="error",
-              show_default=True, help="Exit 1 when a finding at or above this severity exists.")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--schema", "schema", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Table reference document, folder of documents, or catalog JSON (repeatable; default: "
+                   "schema in [tool.dvschema]).")
+@click.option("--table", "table_name", help="Logical name of the table the records belong to (default: the "
+                                            "[tool.dvschema.tables] glob a file matches).")
+@click.option("--operation", type=click.Choice(["create", "update", "full"]), default=None,
+              help="What the records are for: create (default), update, or full (exported rows).")
+@click.option("--format", "report_format", type=click.Choice(VALIDATION_FORMATS), default="text",
+              show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "none"]), default=None,
+              help="Exit 1 when a finding at or above this severity exists (default error).")
 @click.option("--select", multiple=True, help="Enable rules by code, prefix or name (default ALL).")
+@click.option("--extend-select", multiple=True, help="Enable rules in addition to the selection.")
 @click.option("--ignore", "ignore_rules", multiple=True, help="Disable rules by code, prefix or name.")
 @click.option("--max-violations", type=click.IntRange(min=1), help="Stop after this many findings.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
@@ -165,43 +251,107 @@ def _select_table(schema: tuple[Path, ...], table_name: str | None):
               help="Write records without findings at --fail-on or above here (JSONL).")
 @click.option("--rejected-out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write rejected records with their findings here (JSONL).")
-@click.option("-q", "--quiet", is_flag=True, help="No notices on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="No notices or progress on stderr.")
+@CONFIG_OPTION
 @_reports_input_errors
-def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str | None, operation: str,
-             report_format: str, fail_on: str, select: tuple[str, ...], ignore_rules: tuple[str, ...],
-             max_violations: int | None, jobs: int, previous: Path | None, valid_out: Path | None,
-             rejected_out: Path | None, quiet: bool) -> None:
+def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str | None, operation: str | None,
+             report_format: str, fail_on: str | None, select: tuple[str, ...], extend_select: tuple[str, ...],
+             ignore_rules: tuple[str, ...], max_violations: int | None, jobs: int, previous: Path | None,
+             valid_out: Path | None, rejected_out: Path | None, quiet: bool, config_file: Path | None) -> None:
     """Validate record files (JSON, JSONL, CSV) against a table's metadata."""
     import contextlib
 
+    from dvschema.config import load_config
+    from dvschema.diagnostics import InputError
     from dvschema.reports.validation import VALIDATION_REPORTERS
     from dvschema.validation import Validator
     from dvschema.validation.run import RunSummary, load_previous, validate_files
 
-    catalog, table = _select_table(schema, table_name)
-    try:
-        validator = Validator(table, operation, select=select or None, ignore=ignore_rules or None, catalog=catalog)
-    except ValueError as error:
-        raise click.UsageError(str(error)) from None
-    if not quiet:
-        for notice in validator.notices:
-            click.echo(f"note: {notice}", err=True)
+    config = load_config(config_file)
+    if not files:
+        raise click.UsageError("no record files given")
+    sources = schema or config.schema
+    if not sources:
+        raise click.UsageError("no --schema given and no schema in [tool.dvschema]")
+    catalog = _load_catalog(sources)
+    groups: dict[str, list[Path]] = {}
+    for file in files:
+        name = table_name or config.table_for(file) or (next(iter(catalog.tables)) if len(catalog.tables) == 1
+                                                          else None)
+        if name is None:
+            raise InputError.at(str(file), None, "no table for this file", found="no [tool.dvschema.tables] glob "
+                                "matches it", expected="--table NAME or a glob in [tool.dvschema.tables]")
+        if name not in catalog.tables:
+            raise InputError.at(str(file), None, "no such table in the schema", found=name,
+                                expected="one of " + ", ".join(sorted(catalog.tables)))
+        groups.setdefault(name, []).append(file)
+    fail_on = fail_on or config.fail_on or "error"
+    chosen = select or config.select
     reporter = VALIDATION_REPORTERS[report_format]()
     summary = RunSummary()
-    previous_records = load_previous(previous, table) if previous else None
+    click.echo(reporter.start(), nl=False)
+    progress = _progress(quiet, sum(f.stat().st_size for f in files if f.exists()))
     with contextlib.ExitStack() as stack:
         valid = stack.enter_context(open(valid_out, "wb")) if valid_out else None
         rejected = stack.enter_context(open(rejected_out, "wb")) if rejected_out else None
-        click.echo(reporter.start(), nl=False)
-        for violation in validate_files(validator, files, fail_on=fail_on, max_violations=max_violations,
-                                        jobs=jobs, valid_out=valid, rejected_out=rejected,
-                                        previous=previous_records, summary=summary):
-            text = reporter.finding(violation)
-            if text:
-                click.echo(text, nl=False)
+        for name, group in groups.items():
+            table = catalog.tables[name]
+            try:
+                validator = Validator(table, operation or config.operation or "create",
+                                      select=(list(chosen) if chosen else ["ALL"]) + list(extend_select or
+                                                                                          config.extend_select),
+                                      ignore=ignore_rules or config.ignore or None, severities=config.severity,
+                                      catalog=catalog)
+            except ValueError as error:
+                raise click.UsageError(str(error)) from None
+            if not quiet:
+                for notice in validator.notices:
+                    click.echo(f"note: {notice}", err=True)
+            previous_records = load_previous(previous, table) if previous else None
+            remaining = None if max_violations is None else max_violations - summary.violations
+            for violation in validate_files(validator, group, fail_on=fail_on, max_violations=remaining, jobs=jobs,
+                                            valid_out=valid, rejected_out=rejected, previous=previous_records,
+                                            summary=summary):
+                text = reporter.finding(violation)
+                if text:
+                    click.echo(text, nl=False)
+            progress(group)
+    progress(None)
     click.echo(reporter.finish(summary), nl=False)
     if summary.rejected:
         sys.exit(EXIT_FINDINGS)
+
+
+def _load_catalog(sources: tuple[Path, ...] | tuple[str, ...]):
+    """Every table of the schema sources, in one catalog."""
+    from dvschema.metaschema.model import Catalog
+    from dvschema.parsers import load_metadata
+
+    tables = {}
+    for source in sources:
+        tables.update(load_metadata(source).tables)
+    return Catalog(tables=tables)
+
+
+def _progress(quiet: bool, total_bytes: int) -> Callable[[list[Path] | None], None]:
+    """A progress bar on stderr, only for a terminal, never in CI, pipes or with --quiet."""
+    import os
+
+    if quiet or os.environ.get("CI") or not sys.stderr.isatty() or total_bytes < 5_000_000:
+        return lambda files: None
+    done = 0
+
+    def update(files: list[Path] | None) -> None:
+        nonlocal done
+        if files is None:
+            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+            return
+        done += sum(f.stat().st_size for f in files)
+        width = 40
+        filled = int(width * done / total_bytes)
+        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * done // total_bytes:3d}%", err=True, nl=False)
+
+    return update
 
 
 @main.command("jsonschema")
@@ -217,6 +367,22 @@ def jsonschema_command(source: Path, table_name: str | None, operation: str) -> 
 
     _, table = _select_table((source,), table_name)
     click.echo(json.dumps(record_json_schema(table, operation), indent=2))
+
+
+@main.command()
+@click.argument("code", required=False)
+def rules(code: str | None) -> None:
+    """List every validation rule and drift change kind, or document one (by code or name)."""
+    from dvschema.reports.rules import find_rule_doc, rule_text, rules_table
+
+    if code is None:
+        click.echo(rules_table(), nl=False)
+        return
+    doc = find_rule_doc(code)
+    if doc is None:
+        click.echo(f"error: no rule or change kind {code!r} (see dvschema rules)", err=True)
+        sys.exit(EXIT_INPUT_ERROR)
+    click.echo(rule_text(doc), nl=False)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ class DriftReport:
     new: str
     changes: list = field(default_factory=list)
     ignored: int = 0
+    table_paths: dict = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """Number of kept changes per severity."""
@@ -68,8 +69,23 @@ def render_markdown(report: DriftReport) -> str:
     return "\n".join(lines)
 
 
+def _ci(format_name: str) -> Callable[[DriftReport], str]:
+    def render(report: DriftReport) -> str:
+        from dvschema.reports.ci import CI_RENDERERS, CiFinding
+
+        findings = [CiFinding(report.table_paths.get(c.table, report.new), None, c.code, c.kind, c.severity,
+                              c.message, c.table) for c in report.changes]
+        groups = sorted(report.table_paths) or sorted({c.table for c in report.changes})
+        return CI_RENDERERS[format_name](findings, groups)
+    render.__doc__ = f"The changes as {format_name}: one test case (JUnit) per table."
+    return render
+
+
 DRIFT_REPORTERS: dict[str, Callable[[DriftReport], str]] = {
     "text": render_text,
     "json": render_json,
     "markdown": render_markdown,
+    "sarif": _ci("sarif"),
+    "junit": _ci("junit"),
+    "github": _ci("github"),
 }

@@ -64,4 +64,37 @@ class JsonReporter:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-VALIDATION_REPORTERS = {"text": TextReporter, "json": JsonReporter}
+class CiReporter:
+    """SARIF, JUnit, GitHub annotations or markdown, rendered when all findings are in."""
+
+    def __init__(self, format_name: str) -> None:
+        self.format_name = format_name
+        self.findings: list = []
+
+    def start(self) -> str:
+        """Nothing until the end."""
+        return ""
+
+    def finding(self, violation: Any) -> str:
+        """Collect the finding."""
+        from dvschema.reports.ci import CiFinding
+
+        self.findings.append(CiFinding(violation.path, violation.line, violation.code, violation.rule,
+                                       violation.severity, violation.message, violation.path))
+        return ""
+
+    def finish(self, summary: Any) -> str:
+        """The whole report in the chosen format."""
+        from dvschema.reports.ci import CI_RENDERERS
+
+        return CI_RENDERERS[self.format_name](self.findings, list(summary.file_names))
+
+
+VALIDATION_REPORTERS = {
+    "text": TextReporter,
+    "json": JsonReporter,
+    "sarif": lambda: CiReporter("sarif"),
+    "junit": lambda: CiReporter("junit"),
+    "github": lambda: CiReporter("github"),
+    "markdown": lambda: CiReporter("markdown"),
+}

@@ -33,6 +33,7 @@ class RunSummary:
     violations: int = 0
     by_severity: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0, "info": 0})
     truncated: bool = False
+    file_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on
     for path in paths:
         name = str(path)
         summary.files += 1
+        summary.file_names.append(name)
         if settings is not None and not previous and record_format(name) == "jsonl":
             results = _results_from_workers(name, settings, jobs, valid_out)
         else:
