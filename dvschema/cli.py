@@ -276,8 +276,9 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
     catalog = _load_catalog(sources)
     groups: dict[str, list[Path]] = {}
     for file in files:
-        name = table_name or config.table_for(file) or (next(iter(catalog.tables)) if len(catalog.tables) == 1
-                                                          else None)
+        name = table_name or config.table_for(file)
+        if name is None and not config.tables and len(catalog.tables) == 1:
+            name = next(iter(catalog.tables))
         if name is None:
             raise InputError.at(str(file), None, "no table for this file", found="no [tool.dvschema.tables] glob "
                                 "matches it", expected="--table NAME or a glob in [tool.dvschema.tables]")
