@@ -37,6 +37,16 @@ def _reports_input_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_INPUT_ERROR)
         except BrokenPipeError:
             sys.exit(EXIT_CLEAN)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as error:  # noqa: BLE001 - the user gets a message, never a traceback
+            import os
+
+            if os.environ.get("DVSCHEMA_DEBUG"):
+                raise
+            click.echo(f"dvschema: internal error: {type(error).__name__}: {error} "
+                       "(set DVSCHEMA_DEBUG=1 for the traceback, and please report it)", err=True)
+            sys.exit(EXIT_INPUT_ERROR)
 
     return wrapper
 

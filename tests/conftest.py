@@ -42,3 +42,9 @@ def doc_id(path: Path) -> str:
 def botsession():
     """The seed 000 msdyn_botsession table."""
     return parsed(SEED_BOTSESSION).table
+
+
+@pytest.fixture(autouse=True)
+def _isolated_parse_cache(tmp_path_factory, monkeypatch):
+    """Every test gets its own parse cache, so none depends on what another left behind."""
+    monkeypatch.setenv("DVSCHEMA_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

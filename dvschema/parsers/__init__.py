@@ -113,14 +113,25 @@ def parse_text(text: str, path: str = "<string>", format: str | None = None, *, 
     return ParseResult(table, builder.warnings)
 
 
-def parse_file(path: str | os.PathLike[str], format: str | None = None) -> ParseResult:
-    """Read and parse one document file."""
+def parse_file(path: str | os.PathLike[str], format: str | None = None, *, use_cache: bool = False
+               ) -> ParseResult:
+    """Read and parse one document file; ``use_cache`` reuses an earlier parse of the same content."""
     name = str(path)
     try:
         data = Path(path).read_bytes()
     except OSError as error:
         raise InputError.at(name, None, "cannot read the file", found=error.strerror or str(error),
                             expected="a readable table reference document") from None
+    if use_cache:
+        from dvschema.parsers import cache
+
+        key = cache.cache_key(data, format)
+        hit = cache.load(key, name)
+        if hit is not None:
+            return ParseResult(*hit)
+        result = parse_text(normalize_text(data, name), name, format, sha256=hashlib.sha256(data).hexdigest())
+        cache.store(key, result.table, result.warnings)
+        return result
     return parse_text(normalize_text(data, name), name, format, sha256=hashlib.sha256(data).hexdigest())
 
 
@@ -136,7 +147,7 @@ def iter_document_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tup
             yield path, True
 
 
-def parse_paths(paths: Iterable[str | os.PathLike[str]], format: str | None = None
+def parse_paths(paths: Iterable[str | os.PathLike[str]], format: str | None = None, *, use_cache: bool = False
                 ) -> tuple[Catalog, list[Diagnostic]]:
     """Parse files and folders into a catalog; a table described twice is an error.
 
@@ -147,7 +158,7 @@ def parse_paths(paths: Iterable[str | os.PathLike[str]], format: str | None = No
     warnings: list[Diagnostic] = []
     for path, named in iter_document_paths(paths):
         try:
-            result = parse_file(path, format)
+            result = parse_file(path, format, use_cache=use_cache)
         except NotATableReference as error:
             if named:
                 raise
@@ -164,7 +175,7 @@ def parse_paths(paths: Iterable[str | os.PathLike[str]], format: str | None = No
     return Catalog(tables=dict(sorted(tables.items()))), warnings
 
 
-def load_metadata(path: str | Path) -> Catalog:
+def load_metadata(path: str | Path, *, use_cache: bool = True) -> Catalog:
     """Read metadata from a catalog JSON file, a table reference document, or a folder of documents."""
     from dvschema.metaschema import load_catalog
 
@@ -173,8 +184,8 @@ def load_metadata(path: str | Path) -> Catalog:
         raise InputError.at(str(path), None, "no such file or folder", found=str(path),
                             expected="a document, a folder of documents or a catalog JSON")
     if path.is_dir():
-        return parse_paths([path])[0]
+        return parse_paths([path], use_cache=use_cache)[0]
     if path.suffix.lower() == ".json":
         return load_catalog(path)
-    table = parse_file(path).table
+    table = parse_file(path, use_cache=use_cache).table
     return Catalog(tables={table.logical_name: table})
