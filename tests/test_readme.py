@@ -34,3 +34,51 @@ def test_etl_example_output():
     assert "DV102 max-length msdyn_name 101 characters (UTF-16 units), longer than MaxLength 100" in output
     assert "DV103 out-of-range msdyn_csatscore 6 is above the maximum 5" in output
     assert "False" in output and "1 unknown-column" in output
+
+
+def test_readme_configuration_block_loads(tmp_path):
+    from dvschema.config import load_config
+
+    block = re.search(r"```toml\n(\[tool\.dvschema\]\n.+?)\n```", README, re.S).group(1)
+    path = tmp_path / "pyproject.toml"
+    path.write_text(block + "\n")
+    config = load_config(path)
+    assert config.table_for(tmp_path / "data/sessions/a.jsonl") == "msdyn_botsession"
+    assert (config.ignore, config.severity, config.fail_on) == (("DV110",), {"unknown-column": "warning"}, "error")
+
+
+def test_readme_pre_commit_snippet_names_the_shipped_hooks(tmp_path):
+    import shutil as which
+
+    snippet = re.search(r"```yaml\n(repos:.+?)\n```", README, re.S).group(1)
+    hook_ids = re.findall(r"- id: (\S+)", snippet)
+    shipped = re.findall(r"^- id: (\S+)", (ROOT / ".pre-commit-hooks.yaml").read_text(), re.M)
+    assert hook_ids == shipped == ["dvschema-validate", "dvschema-docs", "dvschema-drift"]
+    if which.which("pre-commit"):
+        (tmp_path / ".pre-commit-config.yaml").write_text(snippet + "\n")
+        checked = subprocess.run(["pre-commit", "validate-config", ".pre-commit-config.yaml"], cwd=tmp_path,
+                                 capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        manifest = subprocess.run(["pre-commit", "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")],
+                                  capture_output=True, text=True)
+        assert manifest.returncode == 0, manifest.stdout + manifest.stderr
+
+
+def test_readme_ci_step_runs(tmp_path):
+    import shutil
+
+    step = re.search(r"```sh\n(dvschema validate --format github.+?)\n```", README, re.S).group(1)
+    (tmp_path / "data/sessions").mkdir(parents=True)
+    shutil.copy(ROOT / "fixtures/records/msdyn_botsession.invalid.jsonl", tmp_path / "data/sessions/s.jsonl")
+    shutil.copytree(ROOT / "fixtures/drift/release-1", tmp_path / "release-1")
+    shutil.copytree(ROOT / "fixtures/drift/release-2", tmp_path / "release-2")
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.dvschema]\nschema = ["{ROOT / "fixtures/seeds/000_9c7df8c6ddd75b92.txt"}"]\n')
+    validate_line, diff_line = step.split("\n")
+    result = subprocess.run(validate_line, shell=True, cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "::error file=data/sessions/s.jsonl,line=4,title=DV103 out-of-range::6 is above the maximum 5" in \
+        result.stdout
+    drift = subprocess.run(diff_line, shell=True, cwd=tmp_path, capture_output=True, text=True)
+    assert drift.returncode == 1
+    assert drift.stdout.startswith("::error file=release-1/msdyn_sessionevent.md,title=DD101 table-removed::")
