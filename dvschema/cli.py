@@ -301,7 +301,7 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
     reporter = VALIDATION_REPORTERS[report_format]()
     summary = RunSummary()
     click.echo(reporter.start(), nl=False)
-    progress = _progress(quiet, sum(f.stat().st_size for f in files if f.exists()))
+    progress = _progress(quiet, len(files), sum(f.stat().st_size for f in files if f.exists()))
     with contextlib.ExitStack() as stack:
         valid = stack.enter_context(open(valid_out, "wb")) if valid_out else None
         rejected = stack.enter_context(open(rejected_out, "wb")) if rejected_out else None
@@ -322,11 +322,10 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
             remaining = None if max_violations is None else max_violations - summary.violations
             for violation in validate_files(validator, group, fail_on=fail_on, max_violations=remaining, jobs=jobs,
                                             valid_out=valid, rejected_out=rejected, previous=previous_records,
-                                            summary=summary):
+                                            summary=summary, progress=progress):
                 text = reporter.finding(violation)
                 if text:
                     click.echo(text, nl=False)
-            progress(group)
     progress(None)
     click.echo(reporter.finish(summary), nl=False)
     if summary.rejected:
@@ -344,23 +343,20 @@ def _load_catalog(sources: tuple[Path, ...] | tuple[str, ...]):
     return Catalog(tables=tables)
 
 
-def _progress(quiet: bool, total_bytes: int) -> Callable[[list[Path] | None], None]:
-    """A progress bar on stderr, only for a terminal, never in CI, pipes or with --quiet."""
+def _progress(quiet: bool, file_count: int, total_bytes: int) -> Callable[[Any], None]:
+    """A progress line on stderr for long runs (many files or a large file), only when stderr is a
+    terminal: never in CI, in pipes or with --quiet."""
     import os
 
-    if quiet or os.environ.get("CI") or not sys.stderr.isatty() or total_bytes < 5_000_000:
-        return lambda files: None
-    done = 0
+    if quiet or os.environ.get("CI") or not sys.stderr.isatty() or (file_count < 20 and total_bytes < 5_000_000):
+        return lambda summary: None
 
-    def update(files: list[Path] | None) -> None:
-        nonlocal done
-        if files is None:
-            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
-            return
-        done += sum(f.stat().st_size for f in files)
-        width = 40
-        filled = int(width * done / total_bytes)
-        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * done // total_bytes:3d}%", err=True, nl=False)
+    def update(summary: Any) -> None:
+        if summary is None:
+            click.echo("\r" + " " * 70 + "\r", err=True, nl=False)
+        else:
+            click.echo(f"\r{summary.records:,} records, {summary.files}/{file_count} files, "
+                       f"{summary.violations:,} findings", err=True, nl=False)
 
     return update
 

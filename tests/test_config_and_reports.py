@@ -172,3 +172,47 @@ def test_drift_check_against_baseline(project):
     (project / "docs" / "msdyn_botsession.md").unlink()
     result = CliRunner().invoke(main, ["drift-check"])
     assert result.exit_code == 1 and "DD101 table-removed: table msdyn_botsession was removed" in result.output
+
+
+def test_sarif_output_is_valid_against_the_official_schema(monkeypatch):
+    from jsonschema import Draft4Validator
+
+    schema = json.loads((FIXTURES / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    checker = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    validate = CliRunner().invoke(main, ["validate", "--schema", str(SEED_BOTSESSION), "--format", "sarif",
+                                         str(RECORDS / "msdyn_botsession.invalid.jsonl")]).output
+    monkeypatch.chdir(ROOT)
+    drift = CliRunner().invoke(main, ["diff", "fixtures/drift/release-1", "fixtures/drift/release-2",
+                                      "--format", "sarif"]).output
+    for output in (validate, drift):
+        log = json.loads(output)
+        assert log["runs"][0]["results"]
+        assert [error.message for error in checker.iter_errors(log)] == []
+    broken = json.loads(validate)
+    broken["runs"][0]["results"][0]["level"] = "fatal"
+    assert not checker.is_valid(broken)
+
+
+def test_progress_line_only_on_a_terminal_outside_ci(monkeypatch, capsys):
+    import io
+    import sys
+
+    from dvschema.cli import _progress
+    from dvschema.validation.run import RunSummary
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.delenv("CI", raising=False)
+    _progress(False, 1, 10)(RunSummary(records=5))          # a small run: no line
+    _progress(True, 100, 10**9)(RunSummary(records=5))      # --quiet: no line
+    assert terminal.getvalue() == ""
+    _progress(False, 100, 10)(RunSummary(files=3, records=20000, violations=7))
+    assert "20,000 records, 3/100 files, 7 findings" in terminal.getvalue()
+    monkeypatch.setenv("CI", "true")
+    before = terminal.getvalue()
+    _progress(False, 100, 10**9)(RunSummary(records=5))
+    assert terminal.getvalue() == before

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 import orjson
 
@@ -21,6 +21,7 @@ from dvschema.validation.readers import iter_record_file, record_format
 from dvschema.validation.validator import RecordEntry, Validator
 
 BATCH_SIZE = 5000
+PROGRESS_EVERY = 10_000
 
 
 @dataclass
@@ -136,8 +137,12 @@ def check_entries(validator: Validator, entries: Iterable[RecordEntry], previous
 def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on: str = "error",
                    max_violations: int | None = None, jobs: int = 1, valid_out: IO[bytes] | None = None,
                    rejected_out: IO[bytes] | None = None, previous: dict | None = None,
-                   summary: RunSummary | None = None) -> Iterator[Violation]:
-    """Validate record files; yield located violations; write the valid/rejected split if asked."""
+                   summary: RunSummary | None = None, progress: Callable[[RunSummary], None] | None = None
+                   ) -> Iterator[Violation]:
+    """Validate record files; yield located violations; write the valid/rejected split if asked.
+
+    ``progress`` is called with the running summary about every 10,000 records and after each file.
+    """
     summary = summary if summary is not None else RunSummary()
     threshold = SEVERITY_RANK.get(fail_on, 99)
     settings = None
@@ -158,6 +163,8 @@ def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on
                        in check_entries(validator, entries, previous=previous))
         for entry, violations, count in results:
             summary.records += count
+            if progress is not None and summary.records % PROGRESS_EVERY < count:
+                progress(summary)
             rejected = any(SEVERITY_RANK[v.severity] >= threshold for v in violations)
             if rejected:
                 summary.rejected += 1
@@ -174,6 +181,8 @@ def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on
                 summary.violations += 1
                 summary.by_severity[violation.severity] += 1
                 yield replace(violation, path=name, line=entry.line, record=entry.index)
+        if progress is not None:
+            progress(summary)
 
 
 def _results_from_workers(path: str, settings: ValidatorSettings, jobs: int, valid_out: IO[bytes] | None
