@@ -34,8 +34,6 @@ def _always(value: Any) -> bool:
 def _never_clean(value: Any) -> bool:
     return False
 
-# Record rules the engine runs once all keys are seen; read-only and unknown columns are found key by key.
-RECORD_RULES_RUN_AFTER_KEYS = frozenset({"required-missing", "state-status-mismatch", "invalid-transition"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +106,7 @@ class Validator:
             for name, facts in self.facts.items()}
         self.entity_sets = self._entity_sets(catalog)
         self.bind_names = self._bind_names()
-        self._keys: dict[str, tuple[int, ColumnFacts | None]] = {}
+        self._keys: dict[str, tuple[int, ColumnFacts | None, Callable[[Any], bool]]] = {}
         self.notices = [f"precision of {facts.name} comes from {facts.column.precision_source}; not checked"
                         for facts in self.facts.values()
                         if facts.column.precision is not None and not facts.precision_checkable
@@ -126,10 +124,12 @@ class Validator:
             allowed = facts.column.is_valid_for_create if operation == "create" else facts.column.is_valid_for_update
             facts.read_only = operation != "full" and allowed is False
             facts.is_clean = clean_value_predicate(facts)
-        self._record_rules = [rule for rule in RULES if rule.scope == "record" and rule.name in self.enabled
-                              and rule.name in RECORD_RULES_RUN_AFTER_KEYS
-                              and (rule.name != "state-status-mismatch" or (self._state and self._status))
-                              and (rule.name != "invalid-transition" or self._status)]
+        self._required_key_lists = [keys for _, keys in self._required_keys]
+        self._run_required = "required-missing" in self.enabled and bool(self._required)
+        self._run_state_status = "state-status-mismatch" in self.enabled and bool(self._state and self._status)
+        self._run_transition = "invalid-transition" in self.enabled and bool(self._status)
+        self._state_of_status = {value: option.state for value, option in self._status_options.items()
+                                 if option.state is not None}
 
     # -- compilation ----------------------------------------------------------------------------------
 
@@ -271,8 +271,25 @@ class Validator:
                     yield from self._lookup_violations(key, kind, facts, value)
             elif kind == _UNKNOWN and self._check_unknown:
                 yield self._unknown(key, value)
-        for rule in self._record_rules:
-            yield from rule.check(self, record, previous)
+        # Record rules, each behind a cheap test of the common clean case.
+        if self._run_required:
+            if self.operation == "update":
+                yield from self.required_missing(record)
+            else:
+                get = record.get
+                for keys in self._required_key_lists:
+                    for required_key in keys:
+                        if get(required_key) is not None:
+                            break
+                    else:
+                        yield from self.required_missing(record)
+                        break
+        if self._run_state_status:
+            state, status = record.get(self._state.name), record.get(self._status.name)
+            if type(state) is int and type(status) is int and self._state_of_status.get(status, state) != state:
+                yield from self.state_status_mismatch(record)
+        if previous is not None and self._run_transition:
+            yield from self.invalid_transition(record, previous)
 
     def _value_violations(self, key: str, facts: ColumnFacts, value: Any) -> Iterator[Violation]:
         if facts.type in LOOKUP_TYPES and self.operation != "full" and "invalid-lookup" in self.enabled:
