@@ -52,14 +52,23 @@ def iter_jsonl_lines(path: str) -> Iterator[RecordEntry]:
 
 def iter_jsonl(path: str) -> Iterator[RecordEntry]:
     """Yield one record per non-empty line."""
-    for entry in iter_jsonl_lines(path):
-        try:
-            record = orjson.loads(entry.record)
-        except orjson.JSONDecodeError as error:
-            raise InputError.at(path, entry.line, "not valid JSON",
-                                found=shorten(entry.record.decode("utf-8", "replace")),
-                                expected=f"one JSON object per line ({error.msg})") from None
-        yield RecordEntry(record, entry.line, entry.index)
+    try:
+        handle = open(path, "rb")
+    except OSError as error:
+        raise _open_error(path, error) from None
+    loads = orjson.loads
+    with handle:
+        index = 0
+        for number, line in enumerate(handle, 1):
+            try:
+                record = loads(line)
+            except orjson.JSONDecodeError as error:
+                if not line.strip():
+                    continue
+                raise InputError.at(path, number, "not valid JSON", found=shorten(line.decode("utf-8", "replace")),
+                                    expected=f"one JSON object per line ({error.msg})") from None
+            yield RecordEntry(record, number, index)
+            index += 1
 
 
 def _array_record_lines(text: str) -> list[int]:
