@@ -218,13 +218,9 @@ def docs_command(files: tuple[Path, ...], strict: bool) -> None:
 def _select_table(schema: tuple[Path, ...], table_name: str | None):
     """Load the schema sources and pick the table to validate against."""
     from dvschema.diagnostics import InputError
-    from dvschema.metaschema.model import Catalog
-    from dvschema.parsers import load_metadata
 
-    tables = {}
-    for source in schema:
-        tables.update(load_metadata(source).tables)
-    catalog = Catalog(tables=tables)
+    catalog = _load_catalog(schema)
+    tables = catalog.tables
     where = ", ".join(map(str, schema))
     if table_name is not None:
         if table_name not in tables:

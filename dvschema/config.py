@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from dvschema.diagnostics import InputError
+from dvschema.tomlfile import line_of, read_toml
 
 SEVERITIES = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "none")
@@ -89,13 +90,6 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
-def _line(text: str, needle: str) -> int | None:
-    for number, line in enumerate(text.split("\n"), 1):
-        if needle in line:
-            return number
-    return None
-
-
 def load_config(path: str | Path | None = None) -> Config:
     """Load ``--config FILE`` (a pyproject.toml or a dvschema TOML file), or the nearest pyproject.toml."""
     if path is None:
@@ -105,23 +99,15 @@ def load_config(path: str | Path | None = None) -> Config:
         path = found
     path = Path(path)
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except OSError as error:
-        raise InputError.at(name, None, "cannot read the configuration", found=error.strerror,
-                            expected="a TOML file") from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError.at(name, getattr(error, "lineno", None), "not valid TOML", found=str(error),
-                            expected="a TOML configuration") from None
+    text, data = read_toml(path, "configuration")
     section: dict[str, Any] = data.get("tool", {}).get("dvschema", data if path.name != "pyproject.toml" else {})
     unknown = sorted(set(section) - KEYS)
     if unknown:
-        raise InputError.at(name, _line(text, unknown[0]), "unknown key in [tool.dvschema]", found=unknown[0],
+        raise InputError.at(name, line_of(text, unknown[0]), "unknown key in [tool.dvschema]", found=unknown[0],
                             expected="one of " + ", ".join(sorted(KEYS)))
 
     def fail(key: str, value: Any, expected: str) -> InputError:
-        return InputError.at(name, _line(text, key), f"bad value for {key}", found=repr(value), expected=expected)
+        return InputError.at(name, line_of(text, key), f"bad value for {key}", found=repr(value), expected=expected)
 
     def strings(key: str) -> tuple[str, ...] | None:
         value = section.get(key)
@@ -158,7 +144,7 @@ def load_config(path: str | Path | None = None) -> Config:
     for rule, level in severity.items():
         target = RULES_BY_NAME.get(rule) or RULES_BY_CODE.get(rule)
         if target is None:
-            raise InputError.at(name, _line(text, rule), "unknown rule in [tool.dvschema.severity]", found=rule,
+            raise InputError.at(name, line_of(text, rule), "unknown rule in [tool.dvschema.severity]", found=rule,
                                 expected="a rule code or name (see dvschema rules)")
         if level not in SEVERITIES:
             raise fail(rule, level, "one of " + ", ".join(SEVERITIES))

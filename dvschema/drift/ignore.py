@@ -16,11 +16,11 @@ accepted for a named table or column, never everywhere.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from dvschema.diagnostics import InputError
+from dvschema.tomlfile import line_of, read_toml
 from dvschema.drift.kinds import KINDS_BY_NAME, SEVERITY_RANK
 
 
@@ -47,34 +47,19 @@ class IgnoreFile:
     severities: dict[str, str] | None = None
 
 
-def _line_of(text: str, needle: str) -> int | None:
-    for number, line in enumerate(text.split("\n"), 1):
-        if needle in line:
-            return number
-    return None
-
-
 def load_ignore_file(path: str | Path) -> IgnoreFile:
     """Read and check an ignore file; raise :class:`InputError` naming what is wrong."""
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except OSError as error:
-        raise InputError.at(name, None, "cannot read the ignore file", found=error.strerror,
-                            expected="a TOML ignore file") from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError.at(name, getattr(error, "lineno", None), "not valid TOML", found=str(error),
-                            expected="[[ignore]] tables with kind, target and reason") from None
+    text, data = read_toml(path, "ignore file")
     unknown = set(data) - {"ignore", "severity"}
     if unknown:
         key = sorted(unknown)[0]
-        raise InputError.at(name, _line_of(text, key), "unknown key in the ignore file", found=key,
+        raise InputError.at(name, line_of(text, key), "unknown key in the ignore file", found=key,
                             expected="[[ignore]] or [severity]")
     entries = []
     for index, entry in enumerate(data.get("ignore", []), 1):
         kind = entry.get("kind")
-        line = _line_of(text, f'"{kind}"') if kind else None
+        line = line_of(text, f'"{kind}"') if kind else None
         if kind not in KINDS_BY_NAME:
             raise InputError.at(name, line, f"ignore entry {index}: unknown change kind", found=str(kind),
                                 expected="a change kind name such as column-removed (see dvschema rules)")
@@ -93,7 +78,7 @@ def load_ignore_file(path: str | Path) -> IgnoreFile:
     severities = data.get("severity", {})
     for kind, severity in severities.items():
         if kind not in KINDS_BY_NAME or severity not in SEVERITY_RANK:
-            raise InputError.at(name, _line_of(text, kind), "bad severity override", found=f"{kind} = {severity}",
+            raise InputError.at(name, line_of(text, kind), "bad severity override", found=f"{kind} = {severity}",
                                 expected="<change-kind> = \"breaking\" | \"warning\" | \"info\"")
     return IgnoreFile(tuple(entries), dict(severities) or None)
 
