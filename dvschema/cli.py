@@ -273,7 +273,10 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
     from dvschema.validation import Validator
     from dvschema.validation.run import RunSummary, load_previous, validate_files
 
+    from dvschema.validation.readers import expand_record_paths
+
     config = load_config(config_file)
+    files = tuple(expand_record_paths(files))
     if not files:
         raise click.UsageError("no record files given")
     sources = schema or config.schema

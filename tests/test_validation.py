@@ -332,3 +332,15 @@ def test_cli_jsonschema_command():
     schema = json.loads(result.output)
     assert schema["properties"]["msdyn_subject"]["anyOf"][0]["maxLength"] == 200
     assert schema["required"] == ["msdyn_subject"]
+
+
+def test_cli_folder_argument_expands_to_record_files(tmp_path):
+    import shutil
+
+    (tmp_path / "nested").mkdir()
+    shutil.copy(RECORDS / "msdyn_botsession.valid.jsonl", tmp_path / "a.jsonl")
+    shutil.copy(RECORDS / "msdyn_botsession.csv", tmp_path / "nested" / "b.csv")
+    (tmp_path / "notes.txt").write_text("not records")
+    result = _cli(tmp_path)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == "10 records in 2 files: 3 errors, 0 warnings, 0 info"

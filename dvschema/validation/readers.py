@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
@@ -29,6 +29,16 @@ def record_format(path: str | Path) -> str:
         raise InputError.at(str(path), None, "unknown record file type", found=suffix or "(no ending)",
                             expected=".json, .jsonl, .ndjson or .csv")
     return RECORD_SUFFIXES[suffix]
+
+
+def expand_record_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """The files named, and the record files found (recursively, sorted) in the folders named."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(child for child in path.rglob("*")
+                              if child.is_file() and child.suffix.lower() in RECORD_SUFFIXES)
+        else:
+            yield path
 
 
 def _open_error(path: str, error: OSError) -> InputError:
