@@ -249,7 +249,7 @@ class TableBuilder:
             if changes:
                 self.item.fields["changes_from"] = changes.group("value").strip()
             elif default:
-                self._set_field(self.item, "default_value", default.group("value").strip())
+                self.item.fields["default_value"] = default.group("value").strip()
             else:
                 self.warn(paragraph.line, "unexpected text in a column; kept in extra['Text']", shorten(text))
                 self.item.extra["Text"] = (self.item.extra.get("Text", "") + "\n" + text).strip()
@@ -310,9 +310,6 @@ class TableBuilder:
             self.table_extra[key] = value.strip()
         else:
             self.table[target] = values.text_or_none(value)
-
-    def _set_field(self, item: _Item, name: str, value: Any) -> None:
-        item.fields[name] = value
 
     def _convert(self, converter: Converter, key: str, value: str, line: int) -> Any:
         try:
@@ -452,16 +449,12 @@ class TableBuilder:
                 self.warn(item.line, "column without LogicalName; using its lower-cased schema name", item.heading)
             fields["logical_name"] = item.heading.lower()
         writable = item.section in ("writable", "customized")
-        if item.section == "writable":
-            fields.setdefault("is_valid_for_create", True)
-            fields.setdefault("is_valid_for_update", True)
-            if fields["is_valid_for_create"] is None:
-                fields["is_valid_for_create"] = True
-            if fields["is_valid_for_update"] is None:
-                fields["is_valid_for_update"] = True
-        elif item.section == "readonly":
-            fields.setdefault("is_valid_for_create", False)
-            fields.setdefault("is_valid_for_update", False)
+        # The section states validity for create/update; an explicit property row overrides it.
+        implied = {"writable": True, "readonly": False}.get(item.section)
+        if implied is not None:
+            for name in ("is_valid_for_create", "is_valid_for_update"):
+                if fields.get(name) is None:
+                    fields[name] = implied
         return Column(schema_name=item.heading, writable=writable, options=tuple(item.options),
                       extra=item.extra, **fields)
 
