@@ -68,7 +68,7 @@ def record_json_schema(table: Table, operation: str = "create") -> dict[str, Any
             properties[f"_{name}_value"] = {"anyOf": [{"type": "string", "pattern": GUID_PATTERN}, {"type": "null"}]}
     for bind in sorted(validator.bind_names):
         properties[f"{bind}@odata.bind"] = {"type": "string", "pattern": BIND_PATTERN}
-    required = sorted(facts.name for facts in validator._required
+    required = sorted(facts.name for facts in validator.required_columns
                       if facts.type not in LOOKUP_TYPES and facts.column.required_level != "Recommended")
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -80,7 +80,7 @@ def record_json_schema(table: Table, operation: str = "create") -> dict[str, Any
     }
     if required:
         schema["required"] = required
-    state, status = validator._state, validator._status
+    state, status = validator.state_column, validator.status_column
     if state and status and status.column.options:
         pairs = []
         for state_value in sorted(state.options):

@@ -131,6 +131,21 @@ class Validator:
         self._state_of_status = {value: option.state for value, option in self._status_options.items()
                                  if option.state is not None}
 
+    @property
+    def required_columns(self) -> list[ColumnFacts]:
+        """The columns the operation requires (create: not filled by the platform; update: may not be null)."""
+        return list(self._required)
+
+    @property
+    def state_column(self) -> ColumnFacts | None:
+        """The table's State column (statecode), if it has one."""
+        return self._state
+
+    @property
+    def status_column(self) -> ColumnFacts | None:
+        """The table's Status column (statuscode), if it has one."""
+        return self._status
+
     # -- compilation ----------------------------------------------------------------------------------
 
     def _entity_sets(self, catalog: Catalog | None) -> dict[str, str]:
