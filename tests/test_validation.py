@@ -133,13 +133,8 @@ def test_big_integer_bounds_are_exact():
 
 
 def test_invalid_transition_with_transition_data():
-    table = parsed(SEED_BOTSESSION).table
-    status = table.column("statuscode")
-    data = '<allowedtransitions><allowedtransition sourcestatusid="1" tostatusid="1" /></allowedtransitions>'
-    options = (status.options[0].model_copy(update={"transition_data": data}), status.options[1])
-    columns = tuple(c.model_copy(update={"options": options}) if c.logical_name == "statuscode" else c
-                    for c in table.columns)
-    validator = Validator(table.model_copy(update={"columns": columns}), "update")
+    table = _with_transition_data(parsed(SEED_BOTSESSION).table)
+    validator = Validator(table, "update")
     [violation] = validator.validate({"statecode": 1, "statuscode": 2}, previous={"statuscode": 1})
     assert (violation.rule, violation.message) == ("invalid-transition", "status 1 may move to [1], not 2")
     assert validator.validate({"statecode": 0, "statuscode": 1}, previous={"statuscode": 2}) == []
@@ -300,14 +295,52 @@ def test_cli_jobs_give_the_same_findings(tmp_path):
     assert json.loads(two.output)["summary"]["violations"] == 15 * 300
 
 
+def _with_transition_data(table):
+    """Seed 000's table with status 1 allowed to move only to itself (the page says TransitionData None)."""
+    status = table.column("statuscode")
+    data = '<allowedtransitions><allowedtransition sourcestatusid="1" tostatusid="1" /></allowedtransitions>'
+    options = (status.options[0].model_copy(update={"transition_data": data}), status.options[1])
+    columns = tuple(c.model_copy(update={"options": options}) if c.logical_name == "statuscode" else c
+                    for c in table.columns)
+    return table.model_copy(update={"columns": columns})
+
+
 def test_cli_previous_file_drives_the_transition_rule(tmp_path):
+    from dvschema.metaschema import dump_json
+    from dvschema.metaschema.model import Catalog
+
+    table = _with_transition_data(parsed(SEED_BOTSESSION).table)
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(dump_json(Catalog(tables={table.logical_name: table})))
+    guid = "00000000-0000-0000-0000-00000000000a"
     previous = tmp_path / "previous.jsonl"
-    previous.write_text('{"msdyn_botsessionid": "00000000-0000-0000-0000-00000000000a", "statuscode": 1}\n')
+    previous.write_text(f'{{"msdyn_botsessionid": "{guid}", "statuscode": 1}}\n')
     current = tmp_path / "current.jsonl"
-    current.write_text('{"msdyn_botsessionid": "00000000-0000-0000-0000-00000000000a", "statecode": 1, '
-                       '"statuscode": 2}\n')
-    # The seed's TransitionData is None: every move is allowed.
-    assert _cli("--operation", "update", "--previous", previous, current).exit_code == 0
+    current.write_text(f'{{"msdyn_botsessionid": "{guid}", "statecode": 1, "statuscode": 2}}\n')
+    args = ["validate", "--schema", str(catalog), "--operation", "update"]
+    moved = CliRunner().invoke(main, [*args, "--previous", str(previous), str(current)])
+    assert moved.exit_code == 1
+    assert f"{current}:1: DV107 invalid-transition status 1 may move to [1], not 2" in moved.output
+    assert CliRunner().invoke(main, [*args, str(current)]).exit_code == 0   # no previous: nothing to check
+
+
+def test_worker_processes_keep_the_catalog_and_required_severities(tmp_path):
+    from dvschema.metaschema.model import Catalog
+    from dvschema.validation.run import RunSummary, validate_files
+
+    session = parsed(SEED_SESSIONEVENT_TEXT).table
+    ocsession = parsed(CORPUS / "y2020/msdyn_ocsession.md").table
+    catalog = Catalog(tables={"msdyn_ocsession": ocsession, "msdyn_sessionevent": session})
+    validator = Validator(session, catalog=catalog, required_severities={"ApplicationRequired": "warning"})
+    guid = "00000000-0000-0000-0000-000000000001"
+    records = tmp_path / "records.jsonl"
+    records.write_text(f'{{"msdyn_omnichannelsession@odata.bind": "/accounts({guid})"}}\n' * 3)
+    found = {}
+    for jobs in (1, 2):
+        found[jobs] = [(v.line, v.rule, v.severity) for v in
+                       validate_files(validator, [records], jobs=jobs, summary=RunSummary())]
+    assert found[2] == found[1] == [(line, rule, severity) for line in (1, 2, 3) for rule, severity in
+                                    (("invalid-lookup", "error"), ("required-missing", "warning"))]
 
 
 def test_exported_json_schema_agrees_on_the_seed_fixtures():

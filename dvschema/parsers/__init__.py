@@ -122,6 +122,7 @@ def parse_file(path: str | os.PathLike[str], format: str | None = None, *, use_c
     except OSError as error:
         raise InputError.at(name, None, "cannot read the file", found=error.strerror or str(error),
                             expected="a readable table reference document") from None
+    key = None
     if use_cache:
         from dvschema.parsers import cache
 
@@ -129,10 +130,10 @@ def parse_file(path: str | os.PathLike[str], format: str | None = None, *, use_c
         hit = cache.load(key, name)
         if hit is not None:
             return ParseResult(*hit)
-        result = parse_text(normalize_text(data, name), name, format, sha256=hashlib.sha256(data).hexdigest())
+    result = parse_text(normalize_text(data, name), name, format, sha256=hashlib.sha256(data).hexdigest())
+    if key is not None:
         cache.store(key, result.table, result.warnings)
-        return result
-    return parse_text(normalize_text(data, name), name, format, sha256=hashlib.sha256(data).hexdigest())
+    return result
 
 
 def iter_document_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, bool]]:

@@ -75,6 +75,14 @@ def read_plain_text(text: str) -> Iterator[Block]:
             yield Paragraph("\n".join(part.strip() for part in lines), line)
 
 
+def _two_word_key(line: str) -> str | None:
+    """The two-word property name (``True Label``) a line starts with, if any."""
+    for key in _TWO_WORD_KEYS:
+        if line.startswith(key) and line[len(key): len(key) + 1] in ("", " "):
+            return key
+    return None
+
+
 def _is_property_row(line: str, tab_separated: bool) -> bool:
     """Tell a new property row from a continuation line of a multi-line value.
 
@@ -83,9 +91,8 @@ def _is_property_row(line: str, tab_separated: bool) -> bool:
     """
     if tab_separated:
         return "\t" in line
-    for key in _TWO_WORD_KEYS:
-        if line.startswith(key) and line[len(key): len(key) + 1] in ("", " "):
-            return True
+    if _two_word_key(line):
+        return True
     token, _, value = line.partition(" ")
     return token in KNOWN_PROPERTY_NAMES or (bool(value.strip()) and bool(_CAMEL_CASE_KEY.match(token)))
 
@@ -94,9 +101,9 @@ def _split_property_row(line: str) -> list[str]:
     if "\t" in line:
         key, _, value = line.partition("\t")
         return [key.strip(), value.strip()]
-    for key in _TWO_WORD_KEYS:
-        if line.startswith(key) and line[len(key): len(key) + 1] in ("", " "):
-            return [key, line[len(key):].strip()]
+    key = _two_word_key(line)
+    if key:
+        return [key, line[len(key):].strip()]
     key, _, value = line.partition(" ")
     return [key, value.strip()]
 

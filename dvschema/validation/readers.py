@@ -41,18 +41,28 @@ def expand_record_paths(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
+def open_record_file(path: str):
+    """Open a record file for binary reading; raise a located InputError when it cannot be read."""
+    try:
+        return open(path, "rb")
+    except OSError as error:
+        raise _open_error(path, error) from None
+
+
 def _open_error(path: str, error: OSError) -> InputError:
     return InputError.at(path, None, "cannot read the file", found=error.strerror or str(error),
                          expected="a readable record file")
 
 
+def jsonl_line_error(path: str, number: int | None, line: bytes, error: orjson.JSONDecodeError) -> InputError:
+    """The located error for a JSONL line that is not JSON."""
+    return InputError.at(path, number, "not valid JSON", found=shorten(line.decode("utf-8", "replace")),
+                         expected=f"one JSON object per line ({error.msg})")
+
+
 def iter_jsonl_lines(path: str) -> Iterator[RecordEntry]:
     """Yield each non-empty line unparsed (bytes), for worker processes to parse."""
-    try:
-        handle = open(path, "rb")
-    except OSError as error:
-        raise _open_error(path, error) from None
-    with handle:
+    with open_record_file(path) as handle:
         index = 0
         for number, line in enumerate(handle, 1):
             if line.strip():
@@ -62,12 +72,8 @@ def iter_jsonl_lines(path: str) -> Iterator[RecordEntry]:
 
 def iter_jsonl(path: str) -> Iterator[RecordEntry]:
     """Yield one record per non-empty line."""
-    try:
-        handle = open(path, "rb")
-    except OSError as error:
-        raise _open_error(path, error) from None
     loads = orjson.loads
-    with handle:
+    with open_record_file(path) as handle:
         index = 0
         for number, line in enumerate(handle, 1):
             try:
@@ -75,8 +81,7 @@ def iter_jsonl(path: str) -> Iterator[RecordEntry]:
             except orjson.JSONDecodeError as error:
                 if not line.strip():
                     continue
-                raise InputError.at(path, number, "not valid JSON", found=shorten(line.decode("utf-8", "replace")),
-                                    expected=f"one JSON object per line ({error.msg})") from None
+                raise jsonl_line_error(path, number, line, error) from None
             yield RecordEntry(record, number, index)
             index += 1
 

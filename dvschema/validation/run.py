@@ -16,8 +16,8 @@ import orjson
 
 from dvschema.metaschema.model import Table
 from dvschema.validation.model import SEVERITY_RANK, Violation
-from dvschema.diagnostics import InputError, shorten
-from dvschema.validation.readers import iter_record_file, record_format
+from dvschema.diagnostics import InputError
+from dvschema.validation.readers import iter_record_file, jsonl_line_error, open_record_file, record_format
 from dvschema.validation.validator import RecordEntry, Validator
 
 BATCH_SIZE = 5000
@@ -37,29 +37,13 @@ class RunSummary:
     file_names: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class ValidatorSettings:
-    """What is needed to build the same validator in a worker process."""
-
-    table_json: bytes
-    operation: str
-    select: tuple[str, ...] | None
-    ignore: tuple[str, ...] | None
-    severities: tuple[tuple[str, str], ...]
-
-    def build(self) -> Validator:
-        """Compile the validator."""
-        table = Table.model_validate_json(self.table_json)
-        return Validator(table, self.operation, select=self.select, ignore=self.ignore,
-                         severities=dict(self.severities))
-
-
 _worker_validator: Validator | None = None
 
 
-def _worker_start(settings: ValidatorSettings) -> None:
+def _worker_start(arguments: tuple) -> None:
     global _worker_validator
-    _worker_validator = settings.build()
+    table, operation, options = arguments
+    _worker_validator = Validator(table, operation, **options)
 
 
 def _worker_check_lines(lines: list[bytes]) -> tuple[int, list[tuple[int, int, Any, list[Violation]]]]:
@@ -75,9 +59,7 @@ def _worker_check_lines(lines: list[bytes]) -> tuple[int, list[tuple[int, int, A
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as error:
-            problem = InputError.at("", position, "not valid JSON", found=shorten(line.decode("utf-8", "replace")),
-                                    expected=f"one JSON object per line ({error.msg})")
-            return index, [(position, index, problem, [])]
+            return index, [(position, index, jsonl_line_error("", None, line, error), [])]
         violations = list(check(record))
         if violations:
             found.append((position, index, record, violations))
@@ -85,7 +67,7 @@ def _worker_check_lines(lines: list[bytes]) -> tuple[int, list[tuple[int, int, A
     return index, found
 
 
-def check_jsonl_in_workers(path: str, settings: ValidatorSettings, jobs: int
+def check_jsonl_in_workers(path: str, arguments: tuple, jobs: int
                            ) -> Iterator[tuple[list[bytes], int, int, list]]:
     """Check a JSONL file in worker processes, batch by batch, in order.
 
@@ -96,15 +78,11 @@ def check_jsonl_in_workers(path: str, settings: ValidatorSettings, jobs: int
     import multiprocessing
     from collections import deque
 
-    try:
-        handle = open(path, "rb")
-    except OSError as error:
-        raise InputError.at(path, None, "cannot read the file", found=error.strerror,
-                            expected="a readable record file") from None
+    handle = open_record_file(path)
     window: deque = deque()
     first_line, first_index = 1, 0
     with handle, multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start,
-                                                          initargs=(settings,)) as pool:
+                                                          initargs=(arguments,)) as pool:
         def drain() -> Iterator[tuple[list[bytes], int, int, list]]:
             nonlocal first_index
             lines, line_number, result = window.popleft()
@@ -145,18 +123,12 @@ def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on
     """
     summary = summary if summary is not None else RunSummary()
     threshold = SEVERITY_RANK.get(fail_on, 99)
-    settings = None
-    if jobs > 1:
-        settings = ValidatorSettings(orjson.dumps(validator.table.model_dump(mode="json")), validator.operation,
-                                     tuple(sorted(validator.enabled)) or None,
-                                     None if validator.enabled else ("DV",),
-                                     tuple(validator.severity.items()))
     for path in paths:
         name = str(path)
         summary.files += 1
         summary.file_names.append(name)
-        if settings is not None and not previous and record_format(name) == "jsonl":
-            results = _results_from_workers(name, settings, jobs, valid_out)
+        if jobs > 1 and not previous and record_format(name) == "jsonl":
+            results = _results_from_workers(name, validator.arguments, jobs, valid_out)
         else:
             entries = iter_record_file(name, validator.table)
             results = ((entry, violations, 1) for entry, violations
@@ -185,11 +157,11 @@ def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on
             progress(summary)
 
 
-def _results_from_workers(path: str, settings: ValidatorSettings, jobs: int, valid_out: IO[bytes] | None
+def _results_from_workers(path: str, arguments: tuple, jobs: int, valid_out: IO[bytes] | None
                           ) -> Iterator[tuple[RecordEntry | None, list[Violation], int]]:
     """Adapt worker batches to ``(entry, violations, records counted)``: records with findings one by
     one; clean records are counted per batch (and copied raw to ``valid_out``)."""
-    for lines, first_line, first_index, findings in check_jsonl_in_workers(path, settings, jobs):
+    for lines, first_line, first_index, findings in check_jsonl_in_workers(path, arguments, jobs):
         flagged = {position for position, _, _, _ in findings}
         if valid_out is not None:
             for position, line in enumerate(lines):

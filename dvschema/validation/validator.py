@@ -90,6 +90,11 @@ class Validator:
             raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
         for entries in (select or [], ignore or []):
             check_rule_names(entries)
+        # Everything needed to build the same validator again, in a worker process.
+        self.arguments = (table, operation, {
+            "select": tuple(select) if select else None, "ignore": tuple(ignore) if ignore else None,
+            "severities": dict(severities or {}), "required_severities": dict(required_severities or {}),
+            "catalog": catalog})
         self.table = table
         self.operation = operation
         self.enabled = rule_selection(select, ignore)
@@ -124,7 +129,6 @@ class Validator:
             allowed = facts.column.is_valid_for_create if operation == "create" else facts.column.is_valid_for_update
             facts.read_only = operation != "full" and allowed is False
             facts.is_clean = clean_value_predicate(facts)
-        self._required_key_lists = [keys for _, keys in self._required_keys]
         self._run_required = "required-missing" in self.enabled and bool(self._required)
         self._run_state_status = "state-status-mismatch" in self.enabled and bool(self._state and self._status)
         self._run_transition = "invalid-transition" in self.enabled and bool(self._status)
@@ -222,13 +226,21 @@ class Validator:
             self._keys[key] = result
         return result
 
+    def _bound(self, name: str) -> tuple[ColumnFacts, tuple[str, ...]] | None:
+        """The lookup a navigation property name binds, with its target tables."""
+        return self.bind_names.get(name) or self.bind_names.get(name.lower())
+
+    def _target_sets(self, key: str) -> dict[str, str] | None:
+        """Entity set name -> table for a bind key's targets; None unless the catalog knows every target."""
+        targets = self._bound(key.partition("@")[0])[1]
+        known = {self.entity_sets[t]: t for t in targets if t in self.entity_sets}
+        return known if known and len(known) == len(targets) else None
+
     def _bind_predicate(self, key: str, kind: int, facts: ColumnFacts) -> Callable[[Any], bool]:
         if kind == _VALUE_KEY:
             return lambda value: type(value) is str and _GUID.match(value) is not None
-        name = key.partition("@")[0]
-        targets = (self.bind_names.get(name) or self.bind_names.get(name.lower()))[1]
-        sets = frozenset(self.entity_sets[t] for t in targets if t in self.entity_sets)
-        if not sets or len(sets) != len(targets):
+        sets = self._target_sets(key)
+        if sets is None:
             return lambda value: type(value) is str and _BIND.match(value) is not None
         return lambda value: (type(value) is str and (match := _BIND.match(value)) is not None
                               and match.group("set") in sets)
@@ -242,7 +254,7 @@ class Validator:
         elif "@" in key:
             name, _, annotation = key.partition("@")
             if annotation.lower() == "odata.bind":
-                bound = self.bind_names.get(name) or self.bind_names.get(name.lower())
+                bound = self._bound(name)
                 result = (_BIND_KEY, bound[0]) if bound else (_UNKNOWN, None)
             else:
                 result = (_ANNOTATION, None)
@@ -292,7 +304,7 @@ class Validator:
                 yield from self.required_missing(record)
             else:
                 get = record.get
-                for keys in self._required_key_lists:
+                for _, keys in self._required_keys:
                     for required_key in keys:
                         if get(required_key) is not None:
                             break
@@ -331,10 +343,8 @@ class Validator:
             yield self._violation("invalid-lookup", f"{value!r} is not /entityset(guid); a bind needs a table "
                                                     "and an id", key, value)
             return
-        name = key.partition("@")[0]
-        targets = (self.bind_names.get(name) or self.bind_names.get(name.lower()))[1]
-        known = {self.entity_sets[t]: t for t in targets if t in self.entity_sets}
-        if known and len(known) == len(targets) and match.group("set") not in known:
+        known = self._target_sets(key)
+        if known is not None and match.group("set") not in known:
             yield self._violation("invalid-lookup", f"entity set {match.group('set')!r} is not a target of "
                                                     f"{facts.name}; allowed: {', '.join(sorted(known))}", key, value)
 
