@@ -54,20 +54,10 @@ def _open_error(path: str, error: OSError) -> InputError:
                          expected="a readable record file")
 
 
-def jsonl_line_error(path: str, number: int | None, line: bytes, error: orjson.JSONDecodeError) -> InputError:
-    """The located error for a JSONL line that is not JSON."""
-    return InputError.at(path, number, "not valid JSON", found=shorten(line.decode("utf-8", "replace")),
-                         expected=f"one JSON object per line ({error.msg})")
-
-
-def iter_jsonl_lines(path: str) -> Iterator[RecordEntry]:
-    """Yield each non-empty line unparsed (bytes), for worker processes to parse."""
-    with open_record_file(path) as handle:
-        index = 0
-        for number, line in enumerate(handle, 1):
-            if line.strip():
-                yield RecordEntry(line, number, index)
-                index += 1
+def jsonl_line_error(path: str, number: int | None, line: bytes, reason: str) -> InputError:
+    """The located error for a JSONL line that is not JSON (``reason``: the JSON reader's message)."""
+    return InputError.at(path, number, "not valid JSON", found=shorten(line.decode("utf-8", "replace").strip()),
+                         expected=f"one JSON object per line ({reason})")
 
 
 def iter_jsonl(path: str) -> Iterator[RecordEntry]:
@@ -81,7 +71,7 @@ def iter_jsonl(path: str) -> Iterator[RecordEntry]:
             except orjson.JSONDecodeError as error:
                 if not line.strip():
                     continue
-                raise jsonl_line_error(path, number, line, error) from None
+                raise jsonl_line_error(path, number, line, error.msg) from None
             yield RecordEntry(record, number, index)
             index += 1
 

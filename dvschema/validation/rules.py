@@ -14,14 +14,13 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterator
 
-from dvschema.validation.model import (CHOICE_TYPES, INTEGER_TYPES, LOOKUP_TYPES, NUMBER_TYPES, TEXT_TYPES,
-                                       ColumnFacts)
+from dvschema.validation.model import (CHOICE_TYPES, GUID_TEXT, INTEGER_TYPES, LOOKUP_TYPES, NUMBER_TYPES,
+                                       TEXT_TYPES, ColumnFacts)
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _BIND = re.compile(r"^(?:https?://[^\s/]+(?:/[^\s()]*)?/)?/?(?P<set>[A-Za-z_][A-Za-z0-9_]*)"
-                   r"\((?P<id>[0-9a-fA-F-]{36})\)$")
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_OFFSET = re.compile(r"(?:[zZ]|[+-]\d{2}:?\d{2})$")
+                   r"\((?P<id>[0-9a-fA-F-]{36})\)\Z")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+_OFFSET = re.compile(r"(?:[zZ]|[+-]\d{2}:?\d{2})\Z")
 _MIN_DATE = date(1753, 1, 1)
 MAX_MULTISELECT = 150
 
@@ -196,7 +195,7 @@ def check_invalid_type(facts: ColumnFacts, value: Any) -> Iterator[str | tuple[s
         if type(value) is not int:
             yield f"{type(value).__name__} value for a {column_type} column; expected a whole-number option value"
     elif column_type == "Uniqueidentifier":
-        if type(value) is not str or not _GUID.match(value):
+        if type(value) is not str or not GUID_TEXT.match(value):
             yield f"{value!r} is not a GUID"
     elif column_type == "DateTime":
         if type(value) is not str:
@@ -229,7 +228,7 @@ def check_invalid_lookup(facts: ColumnFacts, value: Any) -> Iterator[str]:
     elif value.startswith("/") or value.startswith("http") or "(" in value:
         if not _BIND.match(value):
             yield f"{value!r} is not /entityset(guid) or an absolute URL of that form"
-    elif not _GUID.match(value):
+    elif not GUID_TEXT.match(value):
         yield f"{value!r} is not a GUID"
 
 

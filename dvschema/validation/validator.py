@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Literal
+
+import orjson
 
 from dvschema.diagnostics import shorten
 from dvschema.metaschema.model import Catalog, Column, Table
-from dvschema.validation.model import LOOKUP_TYPES, SEVERITY_RANK, ColumnFacts, Violation, clean_value_predicate
+from dvschema.validation.model import (GUID_TEXT, LOOKUP_TYPES, SEVERITY_RANK, ColumnFacts, Violation,
+                                       clean_value_predicate)
 from dvschema.validation.rules import _BIND, RULES, RULES_BY_NAME, Rule, check_invalid_lookup
+from dvschema.validation import screen as screens
 
 Operation = Literal["create", "update", "full"]
 OPERATIONS = ("create", "update", "full")
@@ -24,7 +28,6 @@ DEFAULT_REQUIRED_SEVERITIES = {"SystemRequired": "error", "ApplicationRequired":
 _TO_STATUS = re.compile(r"""tostatusid\s*=\s*["'](\d+)["']""")
 
 _COLUMN, _BIND_KEY, _VALUE_KEY, _ANNOTATION, _UNKNOWN = range(5)
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def _always(value: Any) -> bool:
@@ -134,6 +137,7 @@ class Validator:
         self._run_transition = "invalid-transition" in self.enabled and bool(self._status)
         self._state_of_status = {value: option.state for value, option in self._status_options.items()
                                  if option.state is not None}
+        self.screen = self._compile_screen()
 
     @property
     def required_columns(self) -> list[ColumnFacts]:
@@ -238,7 +242,7 @@ class Validator:
 
     def _bind_predicate(self, key: str, kind: int, facts: ColumnFacts) -> Callable[[Any], bool]:
         if kind == _VALUE_KEY:
-            return lambda value: type(value) is str and _GUID.match(value) is not None
+            return lambda value: type(value) is str and GUID_TEXT.match(value) is not None
         sets = self._target_sets(key)
         if sets is None:
             return lambda value: type(value) is str and _BIND.match(value) is not None
@@ -264,6 +268,45 @@ class Validator:
             result = (_UNKNOWN, None)
         return result
 
+    def _compile_screen(self) -> Any | None:
+        """The C screen for JSONL lines: every key this validator gives a meaning, with its clean test."""
+        if not screens.screen_available():
+            return None
+        names = list(self.facts)
+        names += [f"_{name}_value" for name in self.facts if f"_{name}_value" not in self.facts]
+        names += [f"{name}@odata.bind" for name in self.bind_names]
+        groups: dict[str, int] = {}
+        if self._run_required and self.operation != "update":
+            for group, (_, keys) in enumerate(self._required_keys):
+                groups.update((key, group) for key in keys)
+        not_null = {facts.name for facts in self._required} if self._run_required and self.operation == "update" \
+            else set()
+        roles = {}
+        if self._run_state_status:
+            roles = {self._state.name: screens.ROLE_STATE, self._status.name: screens.ROLE_STATUS}
+        keys = []
+        for name in dict.fromkeys(names):
+            kind, facts, is_clean = self._classify(name)
+            if is_clean is _never_clean:
+                key = screens.ScreenKey(name, screens.NEVER)
+            elif kind == _COLUMN:
+                key = screens.value_key(name, facts)
+            elif kind == _VALUE_KEY:
+                key = screens.ScreenKey(name, screens.GUID)
+            elif kind == _BIND_KEY:
+                sets = self._target_sets(name)
+                key = screens.ScreenKey(name, screens.BIND, sets=tuple(sets) if sets is not None else None)
+            else:
+                continue  # annotations and unknown keys: the screen knows them by their shape
+            keys.append(screens.ScreenKey(key.name, key.kind, name not in not_null, groups.get(name, -1),
+                                          roles.get(name, screens.ROLE_NONE), key.low, key.high, key.limit,
+                                          key.choices, key.sets))
+        missing = set(groups) - {key.name for key in keys}
+        if missing:  # a required key the screen cannot see: let the rules judge every record
+            return None
+        return screens.build_screen(keys, len(self._required_keys) if groups else 0, not self._check_unknown,
+                                    self._state_of_status if self._run_state_status else {})
+
     # -- the primitive --------------------------------------------------------------------------------
 
     def _violation(self, rule_name: str, message: str, column: str | None, value: Any = None,
@@ -279,8 +322,31 @@ class Validator:
             yield self._violation("invalid-type", f"a record must be a JSON object, not {type(record).__name__}",
                                   None, record)
             return
+        yield from self._key_violations(record.items())
+        yield from self._record_violations(record, previous)
+
+    def iter_line_violations(self, line: bytes) -> Iterator[Violation]:
+        """Yield every violation of one JSONL line (raw bytes), screening it in C first when it can.
+
+        Raises ``orjson.JSONDecodeError`` when the line is not JSON. Gives the same findings as
+        ``iter_violations(orjson.loads(line))``, several times faster on clean records.
+        """
+        verdict = self.screen.check(line) if self.screen is not None else False
+        if verdict is not True:
+            yield from self.screened_violations(orjson.loads(line), verdict)
+
+    def screened_violations(self, record: Any, verdict: bool | tuple[str, ...]) -> Iterator[Violation]:
+        """Yield the violations of a record the screen has seen: ``verdict`` is its answer for the line
+        (a tuple of the keys whose values it could not vouch for, or False to check everything)."""
+        if verdict is False or type(record) is not dict:
+            yield from self.iter_violations(record)
+            return
+        yield from self._key_violations([(key, record[key]) for key in verdict])
+        yield from self._record_violations(record, None)
+
+    def _key_violations(self, items: Iterable[tuple[str, Any]]) -> Iterator[Violation]:
         keys = self._keys
-        for key, value in record.items():
+        for key, value in items:
             entry = keys.get(key)
             if entry is None:
                 entry = self._classify(key)
@@ -298,6 +364,8 @@ class Validator:
                     yield from self._lookup_violations(key, kind, facts, value)
             elif kind == _UNKNOWN and self._check_unknown:
                 yield self._unknown(key, value)
+
+    def _record_violations(self, record: dict, previous: dict | None) -> Iterator[Violation]:
         # Record rules, each behind a cheap test of the common clean case.
         if self._run_required:
             if self.operation == "update":
@@ -447,4 +515,4 @@ class Validator:
                 record, line, number = entry, None, index
             before = previous.get(record.get(primary)) if previous and isinstance(record, dict) else None
             for violation in self.iter_violations(record, before):
-                yield replace(violation, path=path, line=line, record=number)
+                yield violation.at(path, line, number)
