@@ -65,13 +65,17 @@ typedef struct {
 
 /* -- small helpers ------------------------------------------------------------------------------ */
 
+/* A cheap hash of a key: its length and its first and last (up to) eight bytes. */
 static uint64_t hash_bytes(const char *text, Py_ssize_t length) {
-    uint64_t hash = 1469598103934665603ULL;
-    for (Py_ssize_t i = 0; i < length; i++) {
-        hash ^= (unsigned char)text[i];
-        hash *= 1099511628211ULL;
+    uint64_t head = 0, tail = 0;
+    if (length >= 8) {
+        memcpy(&head, text, 8);
+        memcpy(&tail, text + length - 8, 8);
+    } else {
+        memcpy(&head, text, (size_t)length);
     }
-    return hash;
+    uint64_t hash = (head * 0x9E3779B97F4A7C15ULL) ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ (uint64_t)length;
+    return hash ^ (hash >> 29);
 }
 
 static Py_ssize_t find_key(Screen *screen, const char *name, Py_ssize_t length) {
@@ -105,11 +109,26 @@ static inline int is_digit(char c) { return c >= '0' && c <= '9'; }
  * surrogate escape, invalid UTF-8). Counts UTF-16 units; reports whether it held an escape or a
  * non-ASCII byte (patterns are only checked on plain ASCII text).
  */
+/* 1 for the bytes that end a run of plain string text: the quote, the backslash, control
+   characters and every non-ASCII byte. */
+static unsigned char ends_plain_run[256];
+
+static void fill_tables(void) {
+    for (int c = 0; c < 256; c++)
+        ends_plain_run[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
+}
+
 static const char *read_string(const char *p, const char *end, Py_ssize_t *units, int *plain) {
     Py_ssize_t count = 0;
     int is_plain = 1;
     p++;
     while (p < end) {
+        const char *run = p;
+        while (p < end && !ends_plain_run[(unsigned char)*p])
+            p++;
+        count += p - run;
+        if (p >= end)
+            break;
         unsigned char c = (unsigned char)*p;
         if (c == '"') {
             *units = count;
@@ -506,13 +525,14 @@ enum { RECORD_CLEAN = 1, RECORD_SUSPECT_KEYS = 0, RECORD_CHECK_ALL = -1 };
 
 /*
  * Screen one record. RECORD_SUSPECT_KEYS lists in suspects (in line order) the known keys whose
- * values the rules must see; every other key's value is certainly clean, and the record rules
- * (required keys, state/status) must run. RECORD_CHECK_ALL: something the screen cannot place
- * (malformed or unusual JSON, an unknown key, a duplicate): the rules see the whole record.
+ * values the rules must see (every other key's value is certainly clean) and sets *record_rules
+ * when the record rules (required keys, state/status) must run too. RECORD_CHECK_ALL: something
+ * the screen cannot place (malformed or unusual JSON, an unknown key, a duplicate): the rules
+ * see the whole record.
  */
 static int screen_record(Screen *screen, const char *p, const char *end, Py_ssize_t *suspects,
-                         int *suspect_count) {
-    int state_known = 0, status_known = 0, count = 0;
+                         int *suspect_count, int *record_rules) {
+    int state_known = 0, status_known = 0, count = 0, rules = 0;
     long long state = 0, status = 0;
     unsigned long generation = ++screen->generation;
     if (screen->group_count)
@@ -582,7 +602,10 @@ static int screen_record(Screen *screen, const char *p, const char *end, Py_ssiz
                     if (count == MAX_SUSPECTS)
                         return RECORD_CHECK_ALL;
                     suspects[count++] = index;
-                    /* the rules see the parsed record, so groups and state/status need no tracking now */
+                    if (*p == 'n' || key->role != ROLE_NONE)
+                        rules = 1; /* a forbidden null, or a state/status of unknown shape */
+                    else if (key->group >= 0)
+                        screen->group_met[key->group] = 1; /* present and not null is all the group asks */
                     after = skip_value(p, end, 0);
                     if (!after)
                         return RECORD_CHECK_ALL;
@@ -603,18 +626,19 @@ static int screen_record(Screen *screen, const char *p, const char *end, Py_ssiz
     }
     if (skip_space(p, end) != end)
         return RECORD_CHECK_ALL;
-    *suspect_count = count;
-    if (count)
-        return RECORD_SUSPECT_KEYS;
-    for (int i = 0; i < screen->group_count; i++)
+    for (int i = 0; i < screen->group_count && !rules; i++)
         if (!screen->group_met[i])
-            return RECORD_SUSPECT_KEYS;
-    if (state_known == 1 && status_known == 1) {
+            rules = 1;
+    if (!rules && state_known && status_known) {
         for (Py_ssize_t i = 0; i < screen->status_count; i++)
-            if (screen->status_values[i] == status)
-                return screen->status_states[i] == state ? RECORD_CLEAN : RECORD_SUSPECT_KEYS;
+            if (screen->status_values[i] == status) {
+                rules = screen->status_states[i] != state;
+                break;
+            }
     }
-    return RECORD_CLEAN;
+    *suspect_count = count;
+    *record_rules = rules;
+    return (count || rules) ? RECORD_SUSPECT_KEYS : RECORD_CLEAN;
 }
 
 /* -- the Python type ---------------------------------------------------------------------------- */
@@ -799,8 +823,11 @@ static int Screen_init(Screen *self, PyObject *args, PyObject *kwargs) {
     return 0;
 }
 
-/* The verdict as Python: True (clean), a tuple of suspect keys (maybe empty), or False (check all). */
-static PyObject *verdict_object(Screen *self, int verdict, Py_ssize_t *suspects, int count) {
+/*
+ * The verdict as Python: True (clean), False (check the whole record), or (keys, record_rules):
+ * the keys whose values the rules must see, and whether the record rules must run.
+ */
+static PyObject *verdict_object(Screen *self, int verdict, Py_ssize_t *suspects, int count, int record_rules) {
     if (verdict == RECORD_CLEAN)
         Py_RETURN_TRUE;
     if (verdict == RECORD_CHECK_ALL)
@@ -813,17 +840,17 @@ static PyObject *verdict_object(Screen *self, int verdict, Py_ssize_t *suspects,
         Py_INCREF(label);
         PyTuple_SET_ITEM(keys, i, label);
     }
-    return keys;
+    return Py_BuildValue("(NO)", keys, record_rules ? Py_True : Py_False);
 }
 
 static PyObject *Screen_check(Screen *self, PyObject *line) {
     char *data;
     Py_ssize_t length, suspects[MAX_SUSPECTS];
-    int count = 0, verdict;
+    int count = 0, record_rules = 0, verdict;
     if (PyBytes_AsStringAndSize(line, &data, &length) < 0)
         return NULL;
-    verdict = screen_record(self, data, data + length, suspects, &count);
-    return verdict_object(self, verdict, suspects, count);
+    verdict = screen_record(self, data, data + length, suspects, &count, &record_rules);
+    return verdict_object(self, verdict, suspects, count, record_rules);
 }
 
 static inline int is_blank(const char *p, const char *end) {
@@ -834,16 +861,37 @@ static inline int is_blank(const char *p, const char *end) {
 }
 
 /*
- * scan(buffer) -> (lines, records, flagged): split the buffer at newlines as a binary file read
- * does, count the lines and the records (non-blank lines), and list the records the rules must
- * see as (line offset, record offset, start, end, keys) with byte positions in the buffer and
- * keys as check() gives them.
+ * scan(buffer, start=0, stop=-1) -> (lines, records, flagged): split buffer[start:stop] at
+ * newlines as a binary file read does, count the lines and the records (non-blank lines), and
+ * list the records the rules must see as (line offset, record offset, line start, line end,
+ * verdict) with byte positions in the whole buffer and the verdict as check() gives it.
  */
-static PyObject *Screen_scan(Screen *self, PyObject *buffer) {
+/* The bytes of buffer[start:stop] (stop -1: to the end), held in view until released. */
+static int get_range(PyObject *args, Py_buffer *view, const char **first, const char **last) {
+    PyObject *buffer;
+    Py_ssize_t start = 0, stop = -1;
+    if (!PyArg_ParseTuple(args, "O|nn", &buffer, &start, &stop))
+        return -1;
+    if (PyObject_GetBuffer(buffer, view, PyBUF_SIMPLE) < 0)
+        return -1;
+    if (stop < 0 || stop > view->len)
+        stop = view->len;
+    if (start < 0 || start > stop) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_ValueError, "start must lie between 0 and stop");
+        return -1;
+    }
+    *first = (const char *)view->buf + start;
+    *last = (const char *)view->buf + stop;
+    return 0;
+}
+
+static PyObject *Screen_scan(Screen *self, PyObject *args) {
     Py_buffer view;
-    if (PyObject_GetBuffer(buffer, &view, PyBUF_SIMPLE) < 0)
+    const char *p, *end;
+    if (get_range(args, &view, &p, &end) < 0)
         return NULL;
-    const char *data = view.buf, *end = data + view.len, *p = data;
+    const char *data = view.buf;
     Py_ssize_t lines = 0, records = 0;
     PyObject *flagged = PyList_New(0);
     if (!flagged) {
@@ -855,9 +903,10 @@ static PyObject *Screen_scan(Screen *self, PyObject *buffer) {
         const char *stop = newline ? newline + 1 : end;
         if (!is_blank(p, stop)) {
             Py_ssize_t suspects[MAX_SUSPECTS];
-            int count = 0, verdict = screen_record(self, p, stop, suspects, &count);
+            int count = 0, record_rules = 0;
+            int verdict = screen_record(self, p, stop, suspects, &count, &record_rules);
             if (verdict != RECORD_CLEAN) {
-                PyObject *keys = verdict_object(self, verdict, suspects, count);
+                PyObject *keys = verdict_object(self, verdict, suspects, count, record_rules);
                 PyObject *item = keys ? Py_BuildValue("(nnnnN)", lines, records, (Py_ssize_t)(p - data),
                                                       (Py_ssize_t)(stop - data), keys) : NULL;
                 if (!item || PyList_Append(flagged, item) < 0) {
@@ -877,12 +926,36 @@ static PyObject *Screen_scan(Screen *self, PyObject *buffer) {
     return Py_BuildValue("(nnN)", lines, records, flagged);
 }
 
+/* count(buffer) -> (lines, records): the lines and the non-blank lines, as scan counts them. */
+static PyObject *Screen_count(Screen *self, PyObject *args) {
+    Py_buffer view;
+    const char *p, *end;
+    (void)self;
+    if (get_range(args, &view, &p, &end) < 0)
+        return NULL;
+    Py_ssize_t lines = 0, records = 0;
+    while (p < end) {
+        const char *newline = memchr(p, '\n', (size_t)(end - p));
+        const char *stop = newline ? newline + 1 : end;
+        records += !is_blank(p, stop);
+        lines++;
+        p = stop;
+    }
+    PyBuffer_Release(&view);
+    return Py_BuildValue("(nn)", lines, records);
+}
+
 static PyMethodDef Screen_methods[] = {
+    {"count", (PyCFunction)Screen_count, METH_VARARGS,
+     "count(buffer, start=0, stop=-1) -> (lines, records): the lines of buffer[start:stop] and the records "
+     "(non-blank lines) among them."},
     {"check", (PyCFunction)Screen_check, METH_O,
-     "check(line: bytes) -> True when the record certainly has no finding, a tuple of the keys whose values "
-     "the rules must see (the record rules too), or False when the rules must see the whole record."},
-    {"scan", (PyCFunction)Screen_scan, METH_O,
-     "scan(buffer) -> (lines, records, flagged): the records of JSONL bytes that the rules must see."},
+     "check(line: bytes) -> True when the record certainly has no finding, False when the rules must see the "
+     "whole record, or (keys, record_rules): the keys whose values the rules must see, and whether the "
+     "record rules must run."},
+    {"scan", (PyCFunction)Screen_scan, METH_VARARGS,
+     "scan(buffer, start=0, stop=-1) -> (lines, records, flagged): the records of buffer[start:stop] that the "
+     "rules must see, as (line offset, record offset, line start, line end, verdict)."},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject ScreenType = {
@@ -904,6 +977,7 @@ static struct PyModuleDef screen_module = {
 };
 
 PyMODINIT_FUNC PyInit__screen(void) {
+    fill_tables();
     if (PyType_Ready(&ScreenType) < 0)
         return NULL;
     PyObject *module = PyModule_Create(&screen_module);

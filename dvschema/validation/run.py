@@ -11,10 +11,13 @@ CLI decide what to print.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import mmap
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator, NamedTuple
+from typing import IO, Any, Callable, Iterable, Iterator, NamedTuple, Union
 
 import orjson
 
@@ -24,6 +27,7 @@ from dvschema.validation.readers import iter_record_file, jsonl_line_error, open
 from dvschema.validation.validator import RecordEntry, Validator
 
 BLOCK_SIZE = 1 << 20
+Buffer = Union[bytes, mmap.mmap]
 PROGRESS_EVERY = 10_000
 
 
@@ -41,7 +45,8 @@ class RunSummary:
 
 
 class BlockFinding(NamedTuple):
-    """A record of a block with findings: its line and record offsets, its bytes' place, and the findings."""
+    """A record with findings: its line and record index in the file, its bytes' place in the
+    block, the record (when kept), its located findings, and whether they reject it."""
 
     line: int
     index: int
@@ -49,13 +54,14 @@ class BlockFinding(NamedTuple):
     end: int
     record: Any
     violations: list[Violation]
+    rejected: bool
 
 
 class BlockResult(NamedTuple):
     """What checking one block of JSONL lines found.
 
-    ``bad_line`` is ``(line offset, line, reason)`` for the first line that is not JSON; the block's
-    findings stop there.
+    ``bad_line`` is ``(line number, line, reason)`` for the first line that is not JSON; the
+    block's findings stop there.
     """
 
     lines: int
@@ -64,123 +70,174 @@ class BlockResult(NamedTuple):
     bad_line: tuple[int, bytes, str] | None = None
 
 
-def _every_record(block: bytes) -> tuple[int, int, list[tuple[int, int, int, int, bool]]]:
-    """Without the screen: every non-blank line is a record for the rules (same shape as ``scan``)."""
+class BlockPlace(NamedTuple):
+    """Where a block starts in its file, and how its findings are judged and kept."""
+
+    path: str
+    first_line: int
+    first_index: int
+    threshold: int
+    keep_records: bool = True
+
+
+def _every_record(data: Buffer, start: int, stop: int) -> tuple[int, int, list[tuple[int, int, int, int, bool]]]:
+    """Without the screen: every non-blank line is a record for the rules (the shape of ``scan``)."""
     candidates = []
-    pieces = block.split(b"\n")
-    if pieces and pieces[-1] == b"":
-        pieces.pop()
-    start = records = 0
-    for line, piece in enumerate(pieces):
-        end = min(start + len(piece) + 1, len(block))
-        if piece.strip():
-            candidates.append((line, records, start, end, False))
+    lines = records = 0
+    position = start
+    while position < stop:
+        newline = data.find(b"\n", position, stop)
+        end = stop if newline < 0 else newline + 1
+        if data[position:end].strip():
+            candidates.append((lines, records, position, end, False))
             records += 1
-        start = end
-    return len(pieces), records, candidates
+        lines += 1
+        position = end
+    return lines, records, candidates
 
 
-def check_block(validator: Validator, block: bytes, keep_records: bool = True) -> BlockResult:
-    """Check a block of whole JSONL lines; return the counts and the records with findings.
+def count_records(validator: Validator, data: Buffer, start: int, stop: int) -> tuple[int, int]:
+    """The lines and the records (non-blank lines) of ``data[start:stop]``, without checking them."""
+    if validator.screen is not None:
+        return validator.screen.count(data, start, stop)
+    lines, records, _ = _every_record(data, start, stop)
+    return lines, records
 
-    ``keep_records=False`` leaves the parsed records out of the findings (a worker process then
-    sends less to the parent).
+
+def check_block(validator: Validator, data: Buffer, start: int, stop: int, place: BlockPlace) -> BlockResult:
+    """Check the whole JSONL lines of ``data[start:stop]``; return their counts and the records with
+    findings, located.
+
+    With ``place.keep_records`` False the parsed records are left out of the findings (a worker
+    process then sends less to the parent).
     """
     screen = validator.screen
-    lines, records, candidates = screen.scan(block) if screen is not None else _every_record(block)
+    lines, records, candidates = (screen.scan(data, start, stop) if screen is not None
+                                  else _every_record(data, start, stop))
+    path, first_line, first_index, threshold, keep_records = place
     findings = []
     loads = orjson.loads
     check = validator.screened_violations
-    for line, index, start, end, verdict in candidates:
-        raw = block[start:end]
+    for line, index, begin, end, verdict in candidates:
+        raw = data[begin:end]
         try:
             record = loads(raw)
         except orjson.JSONDecodeError as error:
-            return BlockResult(line, index, findings, (line, raw, error.msg))
+            return BlockResult(line, index, findings, (first_line + line, bytes(raw), error.msg))
         violations = list(check(record, verdict))
         if violations:
-            findings.append(BlockFinding(line, index, start, end, record if keep_records else None, violations))
+            number, position = first_line + line, first_index + index
+            findings.append(BlockFinding(
+                number, position, begin, end, record if keep_records else None,
+                [violation.at(path, number, position) for violation in violations],
+                any(SEVERITY_RANK[violation.severity] >= threshold for violation in violations)))
     return BlockResult(lines, records, findings)
 
 
-def block_bounds(path: str, size: int = BLOCK_SIZE) -> Iterator[tuple[int, int]]:
-    """Byte ranges of about ``size`` that hold whole lines, covering the file."""
+@contextlib.contextmanager
+def mapped_file(path: str) -> Iterator[Buffer]:
+    """The bytes of a file, mapped into memory: blocks are scanned in place, and worker processes
+    share the pages. A file that cannot be mapped (a pipe) is read whole."""
     with open_record_file(path) as handle:
-        total = os.fstat(handle.fileno()).st_size
-        start = 0
-        while start < total:
-            stop = start + size
-            if stop >= total:
-                yield start, total
-                return
-            handle.seek(stop)
-            while True:
-                piece = handle.read(1 << 16)
-                newline = piece.find(b"\n")
-                if newline >= 0:
-                    stop += newline + 1
-                    break
-                if not piece:
-                    break
-                stop += len(piece)
-            yield start, min(stop, total)
-            start = stop
+        try:
+            size = os.fstat(handle.fileno()).st_size
+            data: Buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        except (OSError, ValueError):
+            data = handle.read()
+        try:
+            yield data
+        finally:
+            if isinstance(data, mmap.mmap):
+                data.close()
 
 
-def read_block(handle: IO[bytes], start: int, stop: int) -> bytes:
-    """The bytes of one block."""
-    handle.seek(start)
-    return handle.read(stop - start)
+def block_bounds(data: Buffer, size: int = BLOCK_SIZE) -> Iterator[tuple[int, int]]:
+    """Byte ranges of about ``size`` that hold whole lines, covering ``data``."""
+    total = len(data)
+    start = 0
+    while start < total:
+        newline = data.find(b"\n", start + size) if start + size < total else -1
+        stop = total if newline < 0 else newline + 1
+        yield start, stop
+        start = stop
 
 
-def _worker_main(sender: Any, validator: Validator, path: str, jobs: int, share: int, keep_records: bool) -> None:
+def _worker_main(sender: Any, validator: Validator, data: Buffer, place: BlockPlace, jobs: int, share: int
+                 ) -> None:
     """A forked worker: check every ``jobs``-th block of the file, starting at ``share``, and send
-    each result to the parent in order (the pipe's buffer bounds how far it runs ahead)."""
+    each result to the parent in order (the pipe's buffer bounds how far it runs ahead). It counts
+    the lines of the other blocks itself, so its findings carry their final line numbers."""
     try:
-        with open_record_file(path) as handle:
-            for number, (start, stop) in enumerate(block_bounds(path)):
-                if number % jobs == share:
-                    sender.send(check_block(validator, read_block(handle, start, stop), keep_records))
+        first_line, first_index = place.first_line, place.first_index
+        for number, (start, stop) in enumerate(block_bounds(data)):
+            if number % jobs == share:
+                result = check_block(validator, data, start, stop,
+                                     place._replace(first_line=first_line, first_index=first_index))
+                sender.send(result)
+                lines, records = result.lines, result.records
+            else:
+                lines, records = count_records(validator, data, start, stop)
+            first_line += lines
+            first_index += records
     except Exception as error:  # shown by the parent, which knows how to report it
         sender.send(error)
     finally:
         sender.close()
 
 
-def check_jsonl(validator: Validator, path: str, jobs: int = 1, keep_records: bool = True
+def _widen_pipe(connection: Any) -> None:
+    """Let a worker run several blocks ahead of the parent (a 64 KiB pipe holds about two results)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(connection.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass  # not Linux, or above /proc/sys/fs/pipe-max-size: the default size works, only slower
+
+
+def check_jsonl(validator: Validator, data: Buffer, place: BlockPlace, jobs: int = 1
                 ) -> Iterator[tuple[BlockResult, int, int]]:
-    """Check a JSONL file block by block, in file order: yields ``(result, start, stop)``.
+    """Check JSONL bytes block by block, in order: yields ``(result, start, stop)``.
 
     With ``jobs > 1``, forked worker processes take the blocks in turn (block n goes to worker
-    n mod jobs), read and check them, and send the results through a pipe each; the parent only
-    reads the results in order. There is no task queue, so the parent stays nearly idle, and a
-    full pipe stops a worker that runs ahead, so memory stays constant.
-    ``keep_records=False``: findings come without their records.
+    n mod jobs), check them, and send the results through a pipe each; the parent only reads the
+    results in order. There is no task queue, so the parent stays nearly idle, and a full pipe
+    stops a worker that runs ahead, so memory stays constant.
     """
     import multiprocessing
 
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        with open_record_file(path) as handle:
-            for start, stop in block_bounds(path):
-                yield check_block(validator, read_block(handle, start, stop), keep_records), start, stop
+        first_line, first_index = place.first_line, place.first_index
+        for start, stop in block_bounds(data):
+            result = check_block(validator, data, start, stop,
+                                 place._replace(first_line=first_line, first_index=first_index))
+            yield result, start, stop
+            first_line += result.lines
+            first_index += result.records
         return
     context = multiprocessing.get_context("fork")
     receivers, workers = [], []
+    # Objects that exist before the fork are left out of the workers' garbage collection, so the
+    # collector does not touch (and copy) every shared page.
+    gc.freeze()
     try:
         for share in range(jobs):
             receiver, sender = context.Pipe(duplex=False)
-            worker = context.Process(target=_worker_main, args=(sender, validator, path, jobs, share, keep_records),
+            _widen_pipe(sender)
+            worker = context.Process(target=_worker_main, args=(sender, validator, data, place, jobs, share),
                                      daemon=True)
             worker.start()
             sender.close()
             receivers.append(receiver)
             workers.append(worker)
-        for number, (start, stop) in enumerate(block_bounds(path)):
+        gc.unfreeze()
+        for number, (start, stop) in enumerate(block_bounds(data)):
             result = receivers[number % jobs].recv()
             if isinstance(result, Exception):
                 raise result
             yield result, start, stop
     finally:
+        gc.unfreeze()
         for worker in workers:
             if worker.is_alive():
                 worker.terminate()
@@ -233,17 +290,22 @@ class _Run:
                                                   "findings": [v.to_dict() for v in violations]},
                                                  default=str) + b"\n")
 
-    def located(self, violations: list[Violation], path: str, line: int | None, index: int | None
-                ) -> Iterator[Violation]:
-        """Count and place the findings of one record; stop at --max-violations."""
+    def counts(self, violations: list[Violation]) -> Iterator[Violation]:
+        """Count located findings and pass them on; stop at --max-violations."""
         summary = self.summary
+        if self.max_violations is None:
+            summary.violations += len(violations)
+            for violation in violations:
+                summary.by_severity[violation.severity] += 1
+            yield from violations
+            return
         for violation in violations:
-            if self.max_violations is not None and summary.violations >= self.max_violations:
+            if summary.violations >= self.max_violations:
                 summary.truncated = True
                 return
             summary.violations += 1
             summary.by_severity[violation.severity] += 1
-            yield violation.at(path, line, index)
+            yield violation
 
     @property
     def stopped(self) -> bool:
@@ -285,48 +347,40 @@ def _validate_entries(validator: Validator, name: str, previous: dict | None, ru
             run.write_rejected(name, entry.line, entry.record, violations)
         elif run.valid_out is not None:
             run.valid_out.write(orjson.dumps(entry.record, default=str) + b"\n")
-        yield from run.located(violations, name, entry.line, entry.index)
+        yield from run.counts([violation.at(name, entry.line, entry.index) for violation in violations])
         if run.stopped:
             return
 
 
 def _validate_jsonl(validator: Validator, name: str, jobs: int, run: _Run) -> Iterator[Violation]:
-    first_line, first_index = 1, 0
-    base = run.summary.records
-    # The valid lines are copied from the file itself (the blocks stay in the worker processes).
-    reread = open_record_file(name) if run.valid_out is not None else None
-    try:
-        for result, start, stop in check_jsonl(validator, name, jobs, keep_records=run.rejected_out is not None):
-            rejected = []
+    summary = run.summary
+    base = summary.records
+    place = BlockPlace(name, 1, 0, run.threshold, run.rejected_out is not None)
+    with mapped_file(name) as data:
+        for result, start, stop in check_jsonl(validator, data, place, jobs):
             for finding in result.findings:
-                line = first_line + finding.line
-                run.counted(base + first_index + finding.index + 1)
-                if run.is_rejected(finding.violations):
-                    rejected.append(finding)
-                    run.write_rejected(name, line, finding.record, finding.violations)
-                yield from run.located(finding.violations, name, line, first_index + finding.index)
+                run.counted(base + finding.index + 1)
+                if finding.rejected:
+                    summary.rejected += 1
+                    run.write_rejected(name, finding.line, finding.record, finding.violations)
+                yield from run.counts(finding.violations)
                 if run.stopped:
                     return
             if result.bad_line is not None:
-                offset, raw, reason = result.bad_line
-                raise jsonl_line_error(name, first_line + offset, raw, reason)
-            if reread is not None:
-                _write_valid(run.valid_out, read_block(reread, start, stop), rejected)
-            first_line += result.lines
-            first_index += result.records
-            run.counted(base + first_index)
-    finally:
-        if reread is not None:
-            reread.close()
+                raise jsonl_line_error(name, *result.bad_line)
+            if run.valid_out is not None:
+                _write_valid(run.valid_out, data, start, stop, [f for f in result.findings if f.rejected])
+            base += result.records
+            run.counted(base)
 
 
-def _write_valid(out: IO[bytes], block: bytes, rejected: list[BlockFinding]) -> None:
-    """Copy a block's lines to ``out``, without the rejected records' lines."""
-    position = 0
+def _write_valid(out: IO[bytes], data: Buffer, start: int, stop: int, rejected: list[BlockFinding]) -> None:
+    """Copy the lines of ``data[start:stop]`` to ``out``, without the rejected records' lines."""
+    position = start
     for finding in rejected:
-        out.write(block[position:finding.start])
+        out.write(data[position:finding.start])
         position = finding.end
-    tail = block[position:]
+    tail = data[position:stop]
     out.write(tail)
     if tail and not tail.endswith(b"\n"):
         out.write(b"\n")

@@ -93,11 +93,6 @@ class Validator:
             raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
         for entries in (select or [], ignore or []):
             check_rule_names(entries)
-        # Everything needed to build the same validator again, in a worker process.
-        self.arguments = (table, operation, {
-            "select": tuple(select) if select else None, "ignore": tuple(ignore) if ignore else None,
-            "severities": dict(severities or {}), "required_severities": dict(required_severities or {}),
-            "catalog": catalog})
         self.table = table
         self.operation = operation
         self.enabled = rule_selection(select, ignore)
@@ -335,14 +330,18 @@ class Validator:
         if verdict is not True:
             yield from self.screened_violations(orjson.loads(line), verdict)
 
-    def screened_violations(self, record: Any, verdict: bool | tuple[str, ...]) -> Iterator[Violation]:
-        """Yield the violations of a record the screen has seen: ``verdict`` is its answer for the line
-        (a tuple of the keys whose values it could not vouch for, or False to check everything)."""
+    def screened_violations(self, record: Any, verdict: bool | tuple[tuple[str, ...], bool]) -> Iterator[Violation]:
+        """Yield the violations of a record the screen has seen: ``verdict`` is its answer for the line,
+        False (check everything) or ``(keys, record_rules)``: the keys whose values it could not vouch
+        for, and whether the record rules must run."""
         if verdict is False or type(record) is not dict:
             yield from self.iter_violations(record)
             return
-        yield from self._key_violations([(key, record[key]) for key in verdict])
-        yield from self._record_violations(record, None)
+        keys, record_rules = verdict
+        if keys:
+            yield from self._key_violations([(key, record[key]) for key in keys])
+        if record_rules:
+            yield from self._record_violations(record, None)
 
     def _key_violations(self, items: Iterable[tuple[str, Any]]) -> Iterator[Violation]:
         keys = self._keys
