@@ -359,12 +359,12 @@ def _validate_jsonl(validator: Validator, name: str, jobs: int, run: _Run) -> It
     with mapped_file(name) as data:
         for result, start, stop in check_jsonl(validator, data, place, jobs):
             for finding in result.findings:
-                run.counted(base + finding.index + 1)
                 if finding.rejected:
                     summary.rejected += 1
                     run.write_rejected(name, finding.line, finding.record, finding.violations)
                 yield from run.counts(finding.violations)
                 if run.stopped:
+                    summary.records = base + finding.index + 1
                     return
             if result.bad_line is not None:
                 raise jsonl_line_error(name, *result.bad_line)
