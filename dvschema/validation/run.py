@@ -199,29 +199,22 @@ def check_jsonl(validator: Validator, data: Buffer, place: BlockPlace, jobs: int
                 ) -> Iterator[tuple[BlockResult, int, int]]:
     """Check JSONL bytes block by block, in order: yields ``(result, start, stop)``.
 
-    With ``jobs > 1``, forked worker processes take the blocks in turn (block n goes to worker
-    n mod jobs), check them, and send the results through a pipe each; the parent only reads the
-    results in order. There is no task queue, so the parent stays nearly idle, and a full pipe
-    stops a worker that runs ahead, so memory stays constant.
+    The blocks are shared out in turn: block n goes to share n mod jobs. This process takes share 0
+    itself, between reading the results of the others in order; with ``jobs > 1`` each other share
+    is a forked worker process that sends its results through its own pipe. There is no task queue
+    and no idle parent, and a full pipe stops a worker that runs ahead, so memory stays constant.
     """
     import multiprocessing
 
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        first_line, first_index = place.first_line, place.first_index
-        for start, stop in block_bounds(data):
-            result = check_block(validator, data, start, stop,
-                                 place._replace(first_line=first_line, first_index=first_index))
-            yield result, start, stop
-            first_line += result.lines
-            first_index += result.records
-        return
-    context = multiprocessing.get_context("fork")
+    if "fork" not in multiprocessing.get_all_start_methods():
+        jobs = 1
+    context = multiprocessing.get_context("fork") if jobs > 1 else None
     receivers, workers = [], []
     # Objects that exist before the fork are left out of the workers' garbage collection, so the
     # collector does not touch (and copy) every shared page.
     gc.freeze()
     try:
-        for share in range(jobs):
+        for share in range(1, jobs):
             receiver, sender = context.Pipe(duplex=False)
             _widen_pipe(sender)
             worker = context.Process(target=_worker_main, args=(sender, validator, data, place, jobs, share),
@@ -231,11 +224,19 @@ def check_jsonl(validator: Validator, data: Buffer, place: BlockPlace, jobs: int
             receivers.append(receiver)
             workers.append(worker)
         gc.unfreeze()
+        first_line, first_index = place.first_line, place.first_index
         for number, (start, stop) in enumerate(block_bounds(data)):
-            result = receivers[number % jobs].recv()
-            if isinstance(result, Exception):
-                raise result
+            share = number % jobs
+            if share == 0:
+                result = check_block(validator, data, start, stop,
+                                     place._replace(first_line=first_line, first_index=first_index))
+            else:
+                result = receivers[share - 1].recv()
+                if isinstance(result, Exception):
+                    raise result
             yield result, start, stop
+            first_line += result.lines
+            first_index += result.records
     finally:
         gc.unfreeze()
         for worker in workers:
