@@ -307,9 +307,15 @@ class Validator:
     def _violation(self, rule_name: str, message: str, column: str | None, value: Any = None,
                    severity: str | None = None) -> Violation:
         rule = RULES_BY_NAME[rule_name]
-        shown = None if value is None else shorten(repr(value) if not isinstance(value, str) else value, 60)
-        return Violation(rule=rule.name, code=rule.code, severity=severity or self.severity[rule.name],
-                         message=message, column=column, value=shown, server_error=rule.server_error)
+        if value is None:
+            shown = None
+        else:
+            text = value if isinstance(value, str) else repr(value)
+            # shorten() collapses whitespace and cuts long text; most values need neither.
+            plain = len(text) <= 60 and text.isprintable() and "  " not in text and text.strip(" ") == text
+            shown = text if plain else shorten(text, 60)
+        return Violation(rule.name, rule.code, severity or self.severity[rule.name], message, column, shown, None,
+                         None, None, rule.server_error)
 
     def iter_violations(self, record: Any, previous: dict | None = None) -> Iterator[Violation]:
         """Yield every violation of one record (a dict of logical names to Web API values)."""
