@@ -550,7 +550,7 @@ static int screen_record(Screen *screen, const char *p, const char *end, Py_ssiz
             if (p >= end || *p != '"')
                 return RECORD_CHECK_ALL;
             name = ++p;
-            while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80)
+            while (p < end && !ends_plain_run[(unsigned char)*p])
                 p++;
             if (p >= end || *p != '"')
                 return RECORD_CHECK_ALL; /* an escaped or non-ASCII key */
