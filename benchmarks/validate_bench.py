@@ -24,7 +24,7 @@ import orjson
 
 from dvschema import Validator, parse_file
 from dvschema.validation.export import record_json_schema
-from dvschema.validation.run import RunSummary, validate_files
+from dvschema.validation.run import validate_files
 
 SEED_000 = Path(__file__).resolve().parent.parent / "fixtures/seeds/000_9c7df8c6ddd75b92.txt"
 GUID = "00000000-0000-0000-0000-{:012d}"

@@ -1,11 +1,11 @@
 """Validation of record files: streaming, optional worker processes, valid/rejected split.
 
-JSONL files are read in blocks of whole lines (about 1 MB). The compiled screen
-(:mod:`dvschema.validation.screen`) passes over the records it can vouch for; the others are
-parsed and checked by the rules. With ``jobs > 1`` each worker process reads and checks its own
-blocks, and the parent only puts the findings in file order, so memory stays constant and the
-parent does little. JSON and CSV files, and runs with previous records, are checked record by
-record in this process. The core yields located :class:`Violation` objects; reporters and the
+JSONL files are mapped into memory and checked in blocks of whole lines (about 1 MB). The
+compiled screen (:mod:`dvschema.validation.screen`) passes over the records it can vouch for; the
+others are parsed and checked by the rules. With ``jobs > 1`` the blocks are shared out in turn
+between this process and forked workers, which send their located findings back in file order,
+so memory stays constant. JSON and CSV files, and runs with previous records, are checked record
+by record in this process. The core yields located :class:`Violation` objects; reporters and the
 CLI decide what to print.
 """
 

@@ -4,6 +4,7 @@
 ``validate_records`` derive from it. Each key of a record is classified once (a column, a
 lookup bind, a ``_x_value``, an OData annotation, or unknown) and the classification is cached,
 so a record costs one dict lookup per key plus the rules that apply to that column.
+``iter_line_violations(bytes)`` asks the compiled screen first and gives the same findings.
 """
 
 from __future__ import annotations
