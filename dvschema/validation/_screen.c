@@ -17,7 +17,6 @@
 #include <string.h>
 
 enum {
-    K_SKIP = 0,    /* an OData annotation: any JSON value */
     K_NEVER = 1,   /* always ask the rules (read-only column, lookup set by name, ...) */
     K_TEXT = 2,    /* a string of at most `limit` UTF-16 units (limit < 0: any length) */
     K_INTEGER = 3, /* a whole number in [low, high] */
@@ -218,7 +217,6 @@ static const char *read_string(const char *p, const char *end, Py_ssize_t *units
  * than 18 digits) leaves *whole 0.
  */
 static const char *read_number(const char *p, const char *end, int *whole, long long *value) {
-    const char *start = p;
     int negative = 0, digits = 0, integral = 1;
     long long accumulated = 0;
     if (p < end && *p == '-') {
@@ -256,7 +254,6 @@ static const char *read_number(const char *p, const char *end, int *whole, long 
         while (p < end && is_digit(*p))
             p++;
     }
-    (void)start;
     *whole = integral && digits <= 18;
     *value = negative ? -accumulated : accumulated;
     return p;
@@ -457,9 +454,6 @@ enum { VALUE_CLEAN = 1, VALUE_SUSPECT = 0 };
  */
 static int check_value(KeySpec *key, const char *p, const char *end, const char **after, long long *number) {
     switch (key->kind) {
-    case K_SKIP:
-        *after = skip_value(p, end, 0);
-        return *after ? VALUE_CLEAN : VALUE_SUSPECT;
     case K_TEXT: {
         Py_ssize_t units;
         int plain;

@@ -11,6 +11,11 @@ from dvschema.metaschema.model import Column
 
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 
+
+def rejects(violations: list["Violation"], threshold: int) -> bool:
+    """Whether findings reject their record: one of them at or above the ``threshold`` rank."""
+    return any(SEVERITY_RANK[violation.severity] >= threshold for violation in violations)
+
 # The platform's own limits per type (Dataverse column definitions).
 TYPE_LIMITS: dict[str, tuple[int | Decimal, int | Decimal]] = {
     "Integer": (-2_147_483_648, 2_147_483_647),

@@ -22,7 +22,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, NamedTuple, Union
 import orjson
 
 from dvschema.metaschema.model import Table
-from dvschema.validation.model import SEVERITY_RANK, Violation
+from dvschema.validation.model import SEVERITY_RANK, Violation, rejects
 from dvschema.validation.readers import iter_record_file, jsonl_line_error, open_record_file, record_format
 from dvschema.validation.validator import RecordEntry, Validator
 
@@ -130,7 +130,7 @@ def check_block(validator: Validator, data: Buffer, start: int, stop: int, place
             findings.append(BlockFinding(
                 number, position, begin, end, record if keep_records else None,
                 [violation.at(path, number, position) for violation in violations],
-                any(SEVERITY_RANK[violation.severity] >= threshold for violation in violations)))
+                rejects(violations, threshold)))
     return BlockResult(lines, records, findings)
 
 
@@ -285,7 +285,7 @@ class _Run:
 
     def is_rejected(self, violations: list[Violation]) -> bool:
         """Whether findings reject their record (at or above --fail-on); counts it if so."""
-        rejected = any(SEVERITY_RANK[v.severity] >= self.threshold for v in violations)
+        rejected = rejects(violations, self.threshold)
         if rejected:
             self.summary.rejected += 1
         return rejected
@@ -300,14 +300,8 @@ class _Run:
     def counts(self, violations: list[Violation]) -> Iterator[Violation]:
         """Count located findings and pass them on; stop at --max-violations."""
         summary = self.summary
-        if self.max_violations is None:
-            summary.violations += len(violations)
-            for violation in violations:
-                summary.by_severity[violation.severity] += 1
-            yield from violations
-            return
         for violation in violations:
-            if summary.violations >= self.max_violations:
+            if self.max_violations is not None and summary.violations >= self.max_violations:
                 summary.truncated = True
                 return
             summary.violations += 1

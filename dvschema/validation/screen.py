@@ -24,8 +24,9 @@ try:
 except ImportError:  # built without a C compiler: the rules run in Python alone
     _screen = None
 
-# Value kinds; the numbers are the enum of _screen.c.
-SKIP, NEVER, TEXT, INTEGER, CHOICE, BOOLEAN, GUID, DATETIME, DATE, BIND = range(10)
+# Value kinds; the numbers are the enum of _screen.c. Annotations and unknown keys need no
+# kind: the screen knows them by their shape.
+NEVER, TEXT, INTEGER, CHOICE, BOOLEAN, GUID, DATETIME, DATE, BIND = range(1, 10)
 ROLE_NONE, ROLE_STATE, ROLE_STATUS = range(3)
 _INT64 = (-(2 ** 63), 2 ** 63 - 1)
 

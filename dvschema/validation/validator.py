@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator, Literal
 
 import orjson
@@ -294,9 +294,8 @@ class Validator:
                 key = screens.ScreenKey(name, screens.BIND, sets=tuple(sets) if sets is not None else None)
             else:
                 continue  # annotations and unknown keys: the screen knows them by their shape
-            keys.append(screens.ScreenKey(key.name, key.kind, name not in not_null, groups.get(name, -1),
-                                          roles.get(name, screens.ROLE_NONE), key.low, key.high, key.limit,
-                                          key.choices, key.sets))
+            keys.append(replace(key, null_clean=name not in not_null, group=groups.get(name, -1),
+                                role=roles.get(name, screens.ROLE_NONE)))
         missing = set(groups) - {key.name for key in keys}
         if missing:  # a required key the screen cannot see: let the rules judge every record
             return None
@@ -372,19 +371,10 @@ class Validator:
                 yield self._unknown(key, value)
 
     def _record_violations(self, record: dict, previous: dict | None) -> Iterator[Violation]:
-        # Record rules, each behind a cheap test of the common clean case.
-        if self._run_required:
-            if self.operation == "update":
-                yield from self.required_missing(record)
-            else:
-                get = record.get
-                for _, keys in self._required_keys:
-                    for required_key in keys:
-                        if get(required_key) is not None:
-                            break
-                    else:
-                        yield from self.required_missing(record)
-                        break
+        # Record rules, each behind a cheap test of the common clean case (no generator is made
+        # for a clean record: this runs once per record).
+        if self._run_required and (self.operation == "update" or self._unmet_required(record)):
+            yield from self.required_missing(record)
         if self._run_state_status:
             state, status = record.get(self._state.name), record.get(self._status.name)
             if type(state) is int and type(status) is int and self._state_of_status.get(status, state) != state:
@@ -442,16 +432,24 @@ class Validator:
                                                               "and may not be set to null", facts.name, None,
                                           self.required_severities.get(facts.column.required_level, "error"))
             return
+        for facts in self._unmet_required(record):
+            level = facts.column.required_level
+            state = "null" if facts.name in record else "missing"
+            yield self._violation("required-missing", f"{facts.name} is {level} but {state} ({self.operation})",
+                                  facts.name, None, self.required_severities.get(level, "error"))
+
+    def _unmet_required(self, record: dict) -> list[ColumnFacts]:
+        """The required columns (create, full) that no key of the record gives a value: a lookup
+        counts by any of its keys."""
         get = record.get
+        unmet = []
         for facts, keys in self._required_keys:
             for key in keys:
                 if get(key) is not None:
                     break
             else:
-                level = facts.column.required_level
-                state = "null" if facts.name in record else "missing"
-                yield self._violation("required-missing", f"{facts.name} is {level} but {state} ({self.operation})",
-                                      facts.name, None, self.required_severities.get(level, "error"))
+                unmet.append(facts)
+        return unmet
 
     def read_only_columns(self, record: dict) -> Iterator[Violation]:
         """Yield read-only-column findings of a whole record (the engine checks them key by key)."""
