@@ -514,18 +514,28 @@ static int check_value(KeySpec *key, const char *p, const char *end, const char 
 
 #define MAX_SUSPECTS 32
 
+/* The keys the rules must see, in line order: a known key by its index, an unknown one (index -1)
+ * by its plain ASCII name in the line. */
+typedef struct {
+    Py_ssize_t index[MAX_SUSPECTS];
+    const char *name[MAX_SUSPECTS];
+    Py_ssize_t length[MAX_SUSPECTS];
+    int count;
+} Suspects;
+
 /* Outcome of one record: certainly clean, or the rules must see some keys, or all of it. */
 enum { RECORD_CLEAN = 1, RECORD_SUSPECT_KEYS = 0, RECORD_CHECK_ALL = -1 };
 
 /*
- * Screen one record. RECORD_SUSPECT_KEYS lists in suspects (in line order) the known keys whose
- * values the rules must see (every other key's value is certainly clean) and sets *record_rules
+ * Screen one record. RECORD_SUSPECT_KEYS lists in suspects (in line order) the keys whose values
+ * the rules must see: known keys with a value it cannot vouch for, and unknown columns with a
+ * value (every other key's value is certainly clean). It sets *record_rules
  * when the record rules (required keys, state/status) must run too. RECORD_CHECK_ALL: something
  * the screen cannot place (malformed or unusual JSON, an unknown key, a duplicate): the rules
  * see the whole record.
  */
-static int screen_record(Screen *screen, const char *p, const char *end, Py_ssize_t *suspects,
-                         int *suspect_count, int *record_rules) {
+static int screen_record(Screen *screen, const char *p, const char *end, Suspects *suspects,
+                         int *record_rules) {
     int state_known = 0, status_known = 0, count = 0, rules = 0;
     long long state = 0, status = 0;
     unsigned long generation = ++screen->generation;
@@ -559,9 +569,18 @@ static int screen_record(Screen *screen, const char *p, const char *end, Py_ssiz
             if (index < 0) {
                 if (name_length > 0 && name[0] != '@' && ascii_key_is_bind(name, name_length))
                     return RECORD_CHECK_ALL; /* a bind the screen does not know by this spelling */
-                if (name_length == 0 || (name[0] != '@' && !memchr(name, '@', (size_t)name_length))) {
-                    if (!screen->unknown_clean)
-                        return RECORD_CHECK_ALL; /* an unknown column */
+                if (!screen->unknown_clean && *p != 'n'
+                        && (name_length == 0 || (name[0] != '@' && !memchr(name, '@', (size_t)name_length)))) {
+                    /* an unknown column with a value (the rules pass over a null) */
+                    if (count == MAX_SUSPECTS)
+                        return RECORD_CHECK_ALL;
+                    for (int i = 0; i < count; i++)
+                        if (suspects->index[i] < 0 && suspects->length[i] == name_length
+                                && memcmp(suspects->name[i], name, (size_t)name_length) == 0)
+                            return RECORD_CHECK_ALL; /* a duplicate key: the JSON reader keeps the last one */
+                    suspects->index[count] = -1;
+                    suspects->name[count] = name;
+                    suspects->length[count++] = name_length;
                 }
                 p = skip_value(p, end, 0);
                 if (!p)
@@ -595,7 +614,7 @@ static int screen_record(Screen *screen, const char *p, const char *end, Py_ssiz
                 if (verdict == VALUE_SUSPECT) {
                     if (count == MAX_SUSPECTS)
                         return RECORD_CHECK_ALL;
-                    suspects[count++] = index;
+                    suspects->index[count++] = index;
                     if (*p == 'n' || key->role != ROLE_NONE)
                         rules = 1; /* a forbidden null, or a state/status of unknown shape */
                     else if (key->group >= 0)
@@ -630,7 +649,7 @@ static int screen_record(Screen *screen, const char *p, const char *end, Py_ssiz
                 break;
             }
     }
-    *suspect_count = count;
+    suspects->count = count;
     *record_rules = rules;
     return (count || rules) ? RECORD_SUSPECT_KEYS : RECORD_CLEAN;
 }
@@ -821,17 +840,26 @@ static int Screen_init(Screen *self, PyObject *args, PyObject *kwargs) {
  * The verdict as Python: True (clean), False (check the whole record), or (keys, record_rules):
  * the keys whose values the rules must see, and whether the record rules must run.
  */
-static PyObject *verdict_object(Screen *self, int verdict, Py_ssize_t *suspects, int count, int record_rules) {
+static PyObject *verdict_object(Screen *self, int verdict, Suspects *suspects, int record_rules) {
     if (verdict == RECORD_CLEAN)
         Py_RETURN_TRUE;
     if (verdict == RECORD_CHECK_ALL)
         Py_RETURN_FALSE;
-    PyObject *keys = PyTuple_New(count);
+    PyObject *keys = PyTuple_New(suspects->count);
     if (!keys)
         return NULL;
-    for (int i = 0; i < count; i++) {
-        PyObject *label = self->keys[suspects[i]].label;
-        Py_INCREF(label);
+    for (int i = 0; i < suspects->count; i++) {
+        PyObject *label;
+        if (suspects->index[i] < 0) {
+            label = PyUnicode_DecodeASCII(suspects->name[i], suspects->length[i], NULL);
+            if (!label) {
+                Py_DECREF(keys);
+                return NULL;
+            }
+        } else {
+            label = self->keys[suspects->index[i]].label;
+            Py_INCREF(label);
+        }
         PyTuple_SET_ITEM(keys, i, label);
     }
     return Py_BuildValue("(NO)", keys, record_rules ? Py_True : Py_False);
@@ -839,12 +867,13 @@ static PyObject *verdict_object(Screen *self, int verdict, Py_ssize_t *suspects,
 
 static PyObject *Screen_check(Screen *self, PyObject *line) {
     char *data;
-    Py_ssize_t length, suspects[MAX_SUSPECTS];
-    int count = 0, record_rules = 0, verdict;
+    Py_ssize_t length;
+    Suspects suspects;
+    int record_rules = 0, verdict;
     if (PyBytes_AsStringAndSize(line, &data, &length) < 0)
         return NULL;
-    verdict = screen_record(self, data, data + length, suspects, &count, &record_rules);
-    return verdict_object(self, verdict, suspects, count, record_rules);
+    verdict = screen_record(self, data, data + length, &suspects, &record_rules);
+    return verdict_object(self, verdict, &suspects, record_rules);
 }
 
 static inline int is_blank(const char *p, const char *end) {
@@ -896,11 +925,11 @@ static PyObject *Screen_scan(Screen *self, PyObject *args) {
         const char *newline = memchr(p, '\n', (size_t)(end - p));
         const char *stop = newline ? newline + 1 : end;
         if (!is_blank(p, stop)) {
-            Py_ssize_t suspects[MAX_SUSPECTS];
-            int count = 0, record_rules = 0;
-            int verdict = screen_record(self, p, stop, suspects, &count, &record_rules);
+            Suspects suspects;
+            int record_rules = 0;
+            int verdict = screen_record(self, p, stop, &suspects, &record_rules);
             if (verdict != RECORD_CLEAN) {
-                PyObject *keys = verdict_object(self, verdict, suspects, count, record_rules);
+                PyObject *keys = verdict_object(self, verdict, &suspects, record_rules);
                 PyObject *item = keys ? Py_BuildValue("(nnnnN)", lines, records, (Py_ssize_t)(p - data),
                                                       (Py_ssize_t)(stop - data), keys) : NULL;
                 if (!item || PyList_Append(flagged, item) < 0) {

@@ -31,6 +31,9 @@ LOOKUP_TYPES = frozenset({"Lookup", "Customer", "Owner"})
 TEXT_TYPES = frozenset({"String", "Memo"})
 
 
+_new_violation = tuple.__new__  # a located copy without the named tuple's Python-level __new__
+
+
 class Violation(NamedTuple):
     """One finding: what rule, where (file, line, record, column), the value and the message.
 
@@ -51,8 +54,9 @@ class Violation(NamedTuple):
 
     def at(self, path: str | None, line: int | None, record: int | None) -> "Violation":
         """The same finding, placed in a file."""
-        return Violation(self.rule, self.code, self.severity, self.message, self.column, self.value, path, line,
-                         record, self.server_error)
+        rule, code, severity, message, column, value, _, _, _, server_error = self
+        return _new_violation(Violation, (rule, code, severity, message, column, value, path, line, record,
+                                          server_error))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the finding as JSON-ready data."""
@@ -77,6 +81,7 @@ class ColumnFacts:
     precision_checkable: bool = False
     read_only: bool = False
     is_clean: Callable[[Any], bool] = field(default=lambda value: False)
+    allowed_text: str | None = None
 
     @classmethod
     def of(cls, column: Column) -> "ColumnFacts":
@@ -96,8 +101,11 @@ class ColumnFacts:
         return facts
 
     def allowed(self) -> str:
-        """The options as ``value (label)``, for messages."""
-        return ", ".join(f"{value} ({label})" if label else str(value) for value, label in self.options.items())
+        """The options as ``value (label)``, for messages (made once: a long list costs more than the check)."""
+        if self.allowed_text is None:
+            self.allowed_text = ", ".join(f"{value} ({label})" if label else str(value)
+                                          for value, label in self.options.items())
+        return self.allowed_text
 
 
 # \Z, not $: $ also matches before a final newline, and "2024-01-01\n" is no date.

@@ -124,7 +124,7 @@ def check_block(validator: Validator, data: Buffer, start: int, stop: int, place
             record = loads(raw)
         except orjson.JSONDecodeError as error:
             return BlockResult(line, index, findings, (first_line + line, bytes(raw), error.msg))
-        violations = list(check(record, verdict))
+        violations = check(record, verdict)
         if violations:
             number, position = first_line + line, first_index + index
             findings.append(BlockFinding(

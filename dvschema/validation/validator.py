@@ -29,6 +29,7 @@ DEFAULT_REQUIRED_SEVERITIES = {"SystemRequired": "error", "ApplicationRequired":
 _TO_STATUS = re.compile(r"""tostatusid\s*=\s*["'](\d+)["']""")
 
 _COLUMN, _BIND_KEY, _VALUE_KEY, _ANNOTATION, _UNKNOWN = range(5)
+_new_violation = tuple.__new__  # builds a Violation from a ready tuple, skipping the Python-level __new__
 
 
 def _always(value: Any) -> bool:
@@ -123,6 +124,7 @@ class Validator:
         self._check_read_only = "read-only-column" in self.enabled and operation != "full"
         self._check_unknown = "unknown-column" in self.enabled
         self._unknown_messages: dict[str, str] = {}
+        self._mismatch_messages: dict[tuple[int, int], str] = {}
         self._required_keys = [(facts, self._keys_of(facts)) for facts in self._required]
         for facts in self.facts.values():
             allowed = facts.column.is_valid_for_create if operation == "create" else facts.column.is_valid_for_update
@@ -133,6 +135,9 @@ class Validator:
         self._run_transition = "invalid-transition" in self.enabled and bool(self._status)
         self._state_of_status = {value: option.state for value, option in self._status_options.items()
                                  if option.state is not None}
+        self._check_lookups = "invalid-lookup" in self.enabled
+        self._rule_heads = {rule.name: (rule.name, rule.code, self.severity[rule.name], rule.server_error)
+                            for rule in RULES}
         self.screen = self._compile_screen()
 
     @property
@@ -306,7 +311,7 @@ class Validator:
 
     def _violation(self, rule_name: str, message: str, column: str | None, value: Any = None,
                    severity: str | None = None) -> Violation:
-        rule = RULES_BY_NAME[rule_name]
+        name, code, default_severity, server_error = self._rule_heads[rule_name]
         if value is None:
             shown = None
         else:
@@ -314,42 +319,48 @@ class Validator:
             # shorten() collapses whitespace and cuts long text; most values need neither.
             plain = len(text) <= 60 and text.isprintable() and "  " not in text and text.strip(" ") == text
             shown = text if plain else shorten(text, 60)
-        return Violation(rule.name, rule.code, severity or self.severity[rule.name], message, column, shown, None,
-                         None, None, rule.server_error)
+        return _new_violation(Violation, (name, code, severity or default_severity, message, column, shown, None,
+                                          None, None, server_error))
 
     def iter_violations(self, record: Any, previous: dict | None = None) -> Iterator[Violation]:
-        """Yield every violation of one record (a dict of logical names to Web API values)."""
+        """Iterate over every violation of one record (a dict of logical names to Web API values)."""
         if type(record) is not dict:
-            yield self._violation("invalid-type", f"a record must be a JSON object, not {type(record).__name__}",
-                                  None, record)
-            return
-        yield from self._key_violations(record.items())
-        yield from self._record_violations(record, previous)
+            return iter((self._violation("invalid-type", f"a record must be a JSON object, not "
+                                                         f"{type(record).__name__}", None, record),))
+        found: list[Violation] = []
+        self._check_keys(record.items(), found)
+        self._check_record(record, previous, found)
+        return iter(found)
 
     def iter_line_violations(self, line: bytes) -> Iterator[Violation]:
-        """Yield every violation of one JSONL line (raw bytes), screening it in C first when it can.
+        """Iterate over every violation of one JSONL line (raw bytes), screening it in C first when it can.
 
         Raises ``orjson.JSONDecodeError`` when the line is not JSON. Gives the same findings as
         ``iter_violations(orjson.loads(line))``, several times faster on clean records.
         """
         verdict = self.screen.check(line) if self.screen is not None else False
-        if verdict is not True:
-            yield from self.screened_violations(orjson.loads(line), verdict)
+        if verdict is True:
+            return iter(())
+        return iter(self.screened_violations(orjson.loads(line), verdict))
 
-    def screened_violations(self, record: Any, verdict: bool | tuple[tuple[str, ...], bool]) -> Iterator[Violation]:
-        """Yield the violations of a record the screen has seen: ``verdict`` is its answer for the line,
+    def screened_violations(self, record: Any, verdict: bool | tuple[tuple[str, ...], bool]) -> list[Violation]:
+        """The violations of a record the screen has seen: ``verdict`` is its answer for the line,
         False (check everything) or ``(keys, record_rules)``: the keys whose values it could not vouch
         for, and whether the record rules must run."""
         if verdict is False or type(record) is not dict:
-            yield from self.iter_violations(record)
-            return
+            return list(self.iter_violations(record))
         keys, record_rules = verdict
+        found: list[Violation] = []
         if keys:
-            yield from self._key_violations([(key, record[key]) for key in keys])
+            self._check_keys([(key, record[key]) for key in keys], found)
         if record_rules:
-            yield from self._record_violations(record, None)
+            self._check_record(record, None, found)
+        return found
 
-    def _key_violations(self, items: Iterable[tuple[str, Any]]) -> Iterator[Violation]:
+    # The engine appends findings to one list per record: a generator per key and rule costs more
+    # than the rules themselves on the records the screen flags.
+
+    def _check_keys(self, items: Iterable[tuple[str, Any]], found: list[Violation]) -> None:
         keys = self._keys
         for key, value in items:
             entry = keys.get(key)
@@ -360,37 +371,43 @@ class Validator:
                 continue  # the common case: a value, bind or annotation that every rule accepts
             if kind == _COLUMN:
                 if facts.read_only and self._check_read_only:
-                    yield self._read_only(key, facts, value)
-                yield from self._value_violations(key, facts, value)
+                    found.append(self._read_only(key, facts, value))
+                    if facts.is_clean(value):
+                        continue  # read-only is all that is wrong with it
+                self._check_value(key, facts, value, found)
             elif kind == _BIND_KEY or kind == _VALUE_KEY:
                 if facts.read_only and self._check_read_only:
-                    yield self._read_only(key, facts, value)
-                if "invalid-lookup" in self.enabled:
-                    yield from self._lookup_violations(key, kind, facts, value)
+                    found.append(self._read_only(key, facts, value))
+                if self._check_lookups:
+                    found.extend(self._lookup_violations(key, kind, facts, value))
             elif kind == _UNKNOWN and self._check_unknown:
-                yield self._unknown(key, value)
+                found.append(self._unknown(key, value))
 
-    def _record_violations(self, record: dict, previous: dict | None) -> Iterator[Violation]:
-        # Record rules, each behind a cheap test of the common clean case (no generator is made
-        # for a clean record: this runs once per record).
-        if self._run_required and (self.operation == "update" or self._unmet_required(record)):
-            yield from self.required_missing(record)
+    def _check_record(self, record: dict, previous: dict | None, found: list[Violation]) -> None:
+        # Record rules, each behind a cheap test of the common clean case.
+        if self._run_required:
+            if self.operation == "update":
+                found.extend(self.required_missing(record))
+            else:
+                unmet = self._unmet_required(record)
+                if unmet:
+                    found.extend(self._missing(record, unmet))
         if self._run_state_status:
             state, status = record.get(self._state.name), record.get(self._status.name)
             if type(state) is int and type(status) is int and self._state_of_status.get(status, state) != state:
-                yield from self.state_status_mismatch(record)
+                found.extend(self.state_status_mismatch(record))
         if previous is not None and self._run_transition:
-            yield from self.invalid_transition(record, previous)
+            found.extend(self.invalid_transition(record, previous))
 
-    def _value_violations(self, key: str, facts: ColumnFacts, value: Any) -> Iterator[Violation]:
-        if facts.type in LOOKUP_TYPES and self.operation != "full" and "invalid-lookup" in self.enabled:
-            yield self._violation("invalid-lookup", f"set lookup {key} with {key}@odata.bind (or "
-                                                    f"{key}_<table>@odata.bind), not by its name", key, value)
+    def _check_value(self, key: str, facts: ColumnFacts, value: Any, found: list[Violation]) -> None:
+        if facts.type in LOOKUP_TYPES and self.operation != "full" and self._check_lookups:
+            found.append(self._violation("invalid-lookup", f"set lookup {key} with {key}@odata.bind (or "
+                                                           f"{key}_<table>@odata.bind), not by its name", key, value))
             return
         for rule in self.value_rules[key]:
             for result in rule.check(facts, value):
-                message, severity = result if isinstance(result, tuple) else (result, None)
-                yield self._violation(rule.name, message, key, value, severity)
+                message, severity = result if type(result) is tuple else (result, None)
+                found.append(self._violation(rule.name, message, key, value, severity))
 
     def _read_only(self, key: str, facts: ColumnFacts, value: Any) -> Violation:
         return self._violation("read-only-column", f"{facts.name} is not valid for {self.operation}; "
@@ -432,7 +449,10 @@ class Validator:
                                                               "and may not be set to null", facts.name, None,
                                           self.required_severities.get(facts.column.required_level, "error"))
             return
-        for facts in self._unmet_required(record):
+        yield from self._missing(record, self._unmet_required(record))
+
+    def _missing(self, record: dict, unmet: list[ColumnFacts]) -> Iterator[Violation]:
+        for facts in unmet:
             level = facts.column.required_level
             state = "null" if facts.name in record else "missing"
             yield self._violation("required-missing", f"{facts.name} is {level} but {state} ({self.operation})",
@@ -473,10 +493,14 @@ class Validator:
         option = self._status_options.get(status)
         if option is None or option.state is None or option.state == state:
             return
-        allowed = [f"{o.value} ({o.label})" for o in self._status_options.values() if o.state == state]
-        yield self._violation("state-status-mismatch",
-                              f"status {status} ({option.label}) belongs to state {option.state}, not {state}; "
-                              f"statuses of state {state}: {', '.join(allowed) or 'none'}", self._status.name, status)
+        message = self._mismatch_messages.get((state, status))
+        if message is None:
+            allowed = [f"{o.value} ({o.label})" for o in self._status_options.values() if o.state == state]
+            message = (f"status {status} ({option.label}) belongs to state {option.state}, not {state}; "
+                       f"statuses of state {state}: {', '.join(allowed) or 'none'}")
+            if len(self._mismatch_messages) < 10_000:
+                self._mismatch_messages[(state, status)] = message
+        yield self._violation("state-status-mismatch", message, self._status.name, status)
 
     def invalid_transition(self, record: dict, previous: dict | None) -> Iterator[Violation]:
         """Yield a finding when the move from the previous status is not in its TransitionData."""
