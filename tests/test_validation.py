@@ -285,6 +285,23 @@ def test_cli_max_violations_and_valid_rejected_split(tmp_path):
     assert "stopped at --max-violations" in limited.output
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_max_violations_stops_at_the_exact_finding(tmp_path, jobs):
+    from dvschema.validation.run import RunSummary, validate_files
+
+    many = tmp_path / "many.jsonl"  # one finding on each of 15 lines, 1,000 times: several blocks
+    many.write_text((RECORDS / "msdyn_botsession.invalid.jsonl").read_text() * 1000)
+    assert many.stat().st_size > 3 << 20
+    validator = Validator(parsed(SEED_BOTSESSION).table)
+    everything = list(validate_files(validator, [many]))
+    assert len(everything) == 15_000 and everything[-1].line == 15_000
+    for limit in (0, 1, 9_000, 14_999, 15_000, 15_001):
+        summary = RunSummary()
+        found = list(validate_files(validator, [many], max_violations=limit, jobs=jobs, summary=summary))
+        assert found == everything[:limit]
+        assert (summary.violations, summary.truncated) == (min(limit, 15_000), limit < 15_000)
+
+
 def test_cli_jobs_give_the_same_findings(tmp_path):
     many = tmp_path / "many.jsonl"
     lines = (RECORDS / "msdyn_botsession.invalid.jsonl").read_text().splitlines()

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import marshal
 import mmap
 import os
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, NamedTuple, Union
@@ -46,13 +48,12 @@ class RunSummary:
 
 class BlockFinding(NamedTuple):
     """A record with findings: its line and record index in the file, its bytes' place in the
-    block, the record (when kept), its located findings, and whether they reject it."""
+    buffer, its located findings, and whether they reject it."""
 
     line: int
     index: int
     start: int
     end: int
-    record: Any
     violations: list[Violation]
     rejected: bool
 
@@ -71,13 +72,12 @@ class BlockResult(NamedTuple):
 
 
 class BlockPlace(NamedTuple):
-    """Where a block starts in its file, and how its findings are judged and kept."""
+    """Where a block starts in its file, and how its findings are judged."""
 
     path: str
     first_line: int
     first_index: int
     threshold: int
-    keep_records: bool = True
 
 
 def _every_record(data: Buffer, start: int, stop: int) -> tuple[int, int, list[tuple[int, int, int, int, bool]]]:
@@ -106,15 +106,12 @@ def count_records(validator: Validator, data: Buffer, start: int, stop: int) -> 
 
 def check_block(validator: Validator, data: Buffer, start: int, stop: int, place: BlockPlace) -> BlockResult:
     """Check the whole JSONL lines of ``data[start:stop]``; return their counts and the records with
-    findings, located.
-
-    With ``place.keep_records`` False the parsed records are left out of the findings (a worker
-    process then sends less to the parent).
+    findings, located. A record itself is not kept: its bytes are in ``data`` (see :func:`record_at`).
     """
     screen = validator.screen
     lines, records, candidates = (screen.scan(data, start, stop) if screen is not None
                                   else _every_record(data, start, stop))
-    path, first_line, first_index, threshold, keep_records = place
+    path, first_line, first_index, threshold = place
     findings = []
     loads = orjson.loads
     check = validator.screened_violations
@@ -127,11 +124,39 @@ def check_block(validator: Validator, data: Buffer, start: int, stop: int, place
         violations = check(record, verdict)
         if violations:
             number, position = first_line + line, first_index + index
-            findings.append(BlockFinding(
-                number, position, begin, end, record if keep_records else None,
-                [violation.at(path, number, position) for violation in violations],
-                rejects(violations, threshold)))
+            findings.append(BlockFinding(number, position, begin, end,
+                                         [violation.at(path, number, position) for violation in violations],
+                                         rejects(violations, threshold)))
     return BlockResult(lines, records, findings)
+
+
+def record_at(data: Buffer, finding: BlockFinding) -> Any:
+    """The record of a finding, read again from its line (only rejected records are asked for)."""
+    return orjson.loads(data[finding.start:finding.end])
+
+
+# Worker results cross the pipe as marshal data of plain tuples: several times cheaper to write and
+# read than pickled named tuples, whose pickling calls Python code for every finding.
+_RESULT, _ERROR = b"R", b"E"
+_new_tuple = tuple.__new__
+
+
+def pack_result(result: BlockResult) -> bytes:
+    """A block's result as bytes for the pipe (see :func:`unpack_result`)."""
+    findings = [(line, index, start, end, [tuple(violation) for violation in violations], rejected)
+                for line, index, start, end, violations, rejected in result.findings]
+    return _RESULT + marshal.dumps((result.lines, result.records, findings, result.bad_line))
+
+
+def unpack_result(payload: bytes) -> BlockResult:
+    """The block result that :func:`pack_result` wrote; re-raises a worker's error."""
+    if payload[:1] == _ERROR:
+        raise pickle.loads(payload[1:])
+    lines, records, findings, bad_line = marshal.loads(memoryview(payload)[1:])
+    return BlockResult(lines, records, [
+        _new_tuple(BlockFinding, (line, index, start, end,
+                                  [_new_tuple(Violation, violation) for violation in violations], rejected))
+        for line, index, start, end, violations, rejected in findings], bad_line)
 
 
 def _map(descriptor: int) -> mmap.mmap:
@@ -179,14 +204,14 @@ def _worker_main(sender: Any, validator: Validator, data: Buffer, place: BlockPl
             if number % jobs == share:
                 result = check_block(validator, data, start, stop,
                                      place._replace(first_line=first_line, first_index=first_index))
-                sender.send(result)
+                sender.send_bytes(pack_result(result))
                 lines, records = result.lines, result.records
             else:
                 lines, records = count_records(validator, data, start, stop)
             first_line += lines
             first_index += records
     except Exception as error:  # shown by the parent, which knows how to report it
-        sender.send(error)
+        sender.send_bytes(_ERROR + pickle.dumps(error))
     finally:
         sender.close()
 
@@ -237,9 +262,7 @@ def check_jsonl(validator: Validator, data: Buffer, place: BlockPlace, jobs: int
                 result = check_block(validator, data, start, stop,
                                      place._replace(first_line=first_line, first_index=first_index))
             else:
-                result = receivers[share - 1].recv()
-                if isinstance(result, Exception):
-                    raise result
+                result = unpack_result(receivers[share - 1].recv_bytes())
             yield result, start, stop
             first_line += result.lines
             first_index += result.records
@@ -297,16 +320,17 @@ class _Run:
                                                   "findings": [v.to_dict() for v in violations]},
                                                  default=str) + b"\n")
 
-    def counts(self, violations: list[Violation]) -> Iterator[Violation]:
-        """Count located findings and pass them on; stop at --max-violations."""
+    def counted_findings(self, violations: list[Violation]) -> list[Violation]:
+        """Count located findings and return them, cut short at --max-violations."""
         summary = self.summary
+        if self.max_violations is not None and summary.violations + len(violations) > self.max_violations:
+            violations = violations[:max(self.max_violations - summary.violations, 0)]
+            summary.truncated = True
+        summary.violations += len(violations)
+        by_severity = summary.by_severity
         for violation in violations:
-            if self.max_violations is not None and summary.violations >= self.max_violations:
-                summary.truncated = True
-                return
-            summary.violations += 1
-            summary.by_severity[violation.severity] += 1
-            yield violation
+            by_severity[violation.severity] += 1
+        return violations
 
     @property
     def stopped(self) -> bool:
@@ -348,7 +372,7 @@ def _validate_entries(validator: Validator, name: str, previous: dict | None, ru
             run.write_rejected(name, entry.line, entry.record, violations)
         elif run.valid_out is not None:
             run.valid_out.write(orjson.dumps(entry.record, default=str) + b"\n")
-        yield from run.counts([violation.at(name, entry.line, entry.index) for violation in violations])
+        yield from run.counted_findings([violation.at(name, entry.line, entry.index) for violation in violations])
         if run.stopped:
             return
 
@@ -356,14 +380,15 @@ def _validate_entries(validator: Validator, name: str, previous: dict | None, ru
 def _validate_jsonl(validator: Validator, name: str, jobs: int, run: _Run) -> Iterator[Violation]:
     summary = run.summary
     base = summary.records
-    place = BlockPlace(name, 1, 0, run.threshold, run.rejected_out is not None)
+    place = BlockPlace(name, 1, 0, run.threshold)
     with mapped_file(name) as data:
         for result, start, stop in check_jsonl(validator, data, place, jobs):
             for finding in result.findings:
                 if finding.rejected:
                     summary.rejected += 1
-                    run.write_rejected(name, finding.line, finding.record, finding.violations)
-                yield from run.counts(finding.violations)
+                    if run.rejected_out is not None:
+                        run.write_rejected(name, finding.line, record_at(data, finding), finding.violations)
+                yield from run.counted_findings(finding.violations)
                 if run.stopped:
                     summary.records = base + finding.index + 1
                     return
