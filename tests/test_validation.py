@@ -132,6 +132,49 @@ def test_big_integer_bounds_are_exact():
     assert [v.rule for v in validator.validate({"versionnumber": 9223372036854775808})] == ["out-of-range"]
 
 
+@pytest.mark.parametrize("form", ["jsonl", "json", "line"])
+def test_json_numbers_are_read_exactly(tmp_path, form):
+    # orjson reads -100000000000.0000001 as the float -1e11 (the limit) and -9223372036854775809 as
+    # the float -2**63 (BigInt's minimum): both would pass. Read exactly, both are out of range.
+    from dvschema.validation.run import validate_files
+
+    validator = Validator(parsed(CORPUS / "new/socialactivity.md").table, "full", select=["out-of-range"])
+    lines = [b'{"sentimentvalue": -100000000000.0000001}', b'{"sentimentvalue": -100000000000.0}',
+             b'{"exchangerate": 0.000000000001}', b'{"exchangerate": 0.0000000000009}']
+    bigint = Validator(parsed(SEED_BOTSESSION).table, "full", select=["out-of-range", "invalid-type"])
+    big_lines = [b'{"versionnumber": -9223372036854775808}', b'{"versionnumber": -9223372036854775809}']
+    found = []
+    for checker, records, name in ((validator, lines, "decimal"), (bigint, big_lines, "bigint")):
+        if form == "line":
+            found += [[(v.rule, v.value) for v in checker.iter_line_violations(line)] for line in records]
+            continue
+        path = tmp_path / f"{name}.{form}"
+        path.write_bytes(b"\n".join(records) if form == "jsonl" else b"[" + b",\n".join(records) + b"]")
+        located = list(validate_files(checker, [path]))
+        found += [[(v.rule, v.value) for v in located if v.line == number] for number in range(1, len(records) + 1)]
+    assert found == [[("out-of-range", "-100000000000.0000001")], [], [], [("out-of-range", "9E-13")],
+                     [], [("out-of-range", "-9223372036854775809")]]
+
+
+def test_rejected_out_keeps_the_record_text_and_decimals_stay_numbers(tmp_path):
+    table = parsed(CORPUS / "new/socialactivity.md").table
+    records = tmp_path / "records.jsonl"
+    records.write_bytes(b'{"sentimentvalue": -100000000000.0000001, "exchangerate": 1.50}\n')
+    rejected = tmp_path / "rejected.jsonl"
+    schema = tmp_path / "socialactivity.md"
+    schema.write_bytes((CORPUS / "new/socialactivity.md").read_bytes())
+    result = CliRunner().invoke(main, ["validate", "--schema", str(schema), "--operation", "full", "--select",
+                                       "out-of-range", "--rejected-out", str(rejected), str(records)])
+    assert result.exit_code == 1, result.output
+    assert b'"record":{"sentimentvalue": -100000000000.0000001, "exchangerate": 1.50}' in rejected.read_bytes()
+    csv_file = tmp_path / "records.csv"
+    csv_file.write_text("sentimentvalue,exchangerate\n1.50,-100000000000.5\n")
+    result = CliRunner().invoke(main, ["validate", "--schema", str(schema), "--operation", "full", "--select",
+                                       "out-of-range", "--rejected-out", str(rejected), str(csv_file)])
+    assert b'"record":{"sentimentvalue":1.50,"exchangerate":-100000000000.5}' in rejected.read_bytes()
+    assert table.column("exchangerate").type == "Decimal"
+
+
 def test_invalid_transition_with_transition_data():
     table = _with_transition_data(parsed(SEED_BOTSESSION).table)
     validator = Validator(table, "update")

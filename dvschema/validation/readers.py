@@ -15,6 +15,7 @@ import orjson
 
 from dvschema.diagnostics import InputError, shorten
 from dvschema.metaschema.model import Table
+from dvschema.validation.jsonvalues import loads_exact
 from dvschema.validation.model import CHOICE_TYPES, INTEGER_TYPES, NUMBER_TYPES
 from dvschema.validation.rules import parse_decimal
 from dvschema.validation.validator import RecordEntry
@@ -62,7 +63,7 @@ def jsonl_line_error(path: str, number: int | None, line: bytes, reason: str) ->
 
 def iter_jsonl(path: str) -> Iterator[RecordEntry]:
     """Yield one record per non-empty line."""
-    loads = orjson.loads
+    loads = loads_exact
     with open_record_file(path) as handle:
         index = 0
         for number, line in enumerate(handle, 1):
@@ -112,7 +113,7 @@ def iter_json(path: str) -> Iterator[RecordEntry]:
     except OSError as error:
         raise _open_error(path, error) from None
     try:
-        document = orjson.loads(data)
+        document = loads_exact(data)
     except orjson.JSONDecodeError as error:
         raise InputError.at(path, error.lineno, "not valid JSON", found=error.msg,
                             expected="a JSON object or an array of objects") from None

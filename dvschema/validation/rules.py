@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterator
 
+from dvschema.validation.jsonvalues import json_kind
 from dvschema.validation.model import (CHOICE_TYPES, GUID_TEXT, INTEGER_TYPES, LOOKUP_TYPES, NUMBER_TYPES,
                                        TEXT_TYPES, ColumnFacts)
 
@@ -57,6 +58,11 @@ def utf16_length(text: str) -> int:
     if text.isascii():
         return len(text)
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def _a(word: str) -> str:
+    """The word with its article: "an Integer", "a String"."""
+    return f"{'an' if word[:1] in 'AEIOU' else 'a'} {word}"
 
 
 # -- value rules -------------------------------------------------------------------------------------
@@ -184,22 +190,22 @@ def check_invalid_type(facts: ColumnFacts, value: Any) -> Iterator[str | tuple[s
     column_type = facts.type
     if column_type in TEXT_TYPES or column_type == "EntityName":
         if type(value) is not str:
-            yield f"{type(value).__name__} value for a {column_type} column; expected a string"
+            yield f"{json_kind(value)} for {_a(column_type)} column; expected a string"
     elif column_type in INTEGER_TYPES:
         if type(value) is not int:
-            yield f"{type(value).__name__} value for an {column_type} column; expected a whole number"
+            yield f"{json_kind(value)} for {_a(column_type)} column; expected a whole number"
     elif column_type in NUMBER_TYPES:
         if not _is_number(value):
-            yield f"{type(value).__name__} value for a {column_type} column; expected a number"
+            yield f"{json_kind(value)} for {_a(column_type)} column; expected a number"
     elif column_type in CHOICE_TYPES:
         if type(value) is not int:
-            yield f"{type(value).__name__} value for a {column_type} column; expected a whole-number option value"
+            yield f"{json_kind(value)} for {_a(column_type)} column; expected a whole-number option value"
     elif column_type == "Uniqueidentifier":
         if type(value) is not str or not GUID_TEXT.match(value):
             yield f"{value!r} is not a GUID"
     elif column_type == "DateTime":
         if type(value) is not str:
-            yield f"{type(value).__name__} value for a DateTime column; expected an ISO 8601 string"
+            yield f"{json_kind(value)} for a DateTime column; expected an ISO 8601 string"
             return
         if facts.date_only and not _DATE_ONLY.match(value):
             yield f"{value!r} is not a date; this DateOnly column expects YYYY-MM-DD"
@@ -224,7 +230,7 @@ def check_invalid_lookup(facts: ColumnFacts, value: Any) -> Iterator[str]:
     Example: ``"msdyn_botid@odata.bind": "bots(123)"``.
     """
     if type(value) is not str:
-        yield f"{type(value).__name__} value for a lookup; expected a GUID or /entityset(guid)"
+        yield f"{json_kind(value)} for a lookup; expected a GUID or /entityset(guid)"
     elif value.startswith("/") or value.startswith("http") or "(" in value:
         if not _BIND.match(value):
             yield f"{value!r} is not /entityset(guid) or an absolute URL of that form"

@@ -24,6 +24,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, NamedTuple, Union
 import orjson
 
 from dvschema.metaschema.model import Table
+from dvschema.validation.jsonvalues import dumps_record, loads_exact
 from dvschema.validation.model import SEVERITY_RANK, Violation, rejects
 from dvschema.validation.readers import iter_record_file, jsonl_line_error, open_record_file, record_format
 from dvschema.validation.validator import RecordEntry, Validator
@@ -113,7 +114,7 @@ def check_block(validator: Validator, data: Buffer, start: int, stop: int, place
                                   else _every_record(data, start, stop))
     path, first_line, first_index, threshold = place
     findings = []
-    loads = orjson.loads
+    loads = loads_exact
     check = validator.screened_violations
     for line, index, begin, end, verdict in candidates:
         raw = data[begin:end]
@@ -130,9 +131,10 @@ def check_block(validator: Validator, data: Buffer, start: int, stop: int, place
     return BlockResult(lines, records, findings)
 
 
-def record_at(data: Buffer, finding: BlockFinding) -> Any:
-    """The record of a finding, read again from its line (only rejected records are asked for)."""
-    return orjson.loads(data[finding.start:finding.end])
+def record_at(data: Buffer, finding: BlockFinding) -> orjson.Fragment:
+    """The record of a finding as its line's JSON text, to be written as it is (only rejected records
+    are asked for)."""
+    return orjson.Fragment(data[finding.start:finding.end].strip())
 
 
 # Worker results cross the pipe as marshal data of plain tuples: several times cheaper to write and
@@ -316,9 +318,8 @@ class _Run:
     def write_rejected(self, path: str, line: int | None, record: Any, violations: list[Violation]) -> None:
         """Write a rejected record with its findings to --rejected-out."""
         if self.rejected_out is not None:
-            self.rejected_out.write(orjson.dumps({"path": path, "line": line, "record": record,
-                                                  "findings": [v.to_dict() for v in violations]},
-                                                 default=str) + b"\n")
+            self.rejected_out.write(dumps_record({"path": path, "line": line, "record": record,
+                                                  "findings": [v.to_dict() for v in violations]}) + b"\n")
 
     def counted_findings(self, violations: list[Violation]) -> list[Violation]:
         """Count located findings and return them, cut short at --max-violations."""
@@ -371,7 +372,7 @@ def _validate_entries(validator: Validator, name: str, previous: dict | None, ru
         if run.is_rejected(violations):
             run.write_rejected(name, entry.line, entry.record, violations)
         elif run.valid_out is not None:
-            run.valid_out.write(orjson.dumps(entry.record, default=str) + b"\n")
+            run.valid_out.write(dumps_record(entry.record) + b"\n")
         yield from run.counted_findings([violation.at(name, entry.line, entry.index) for violation in violations])
         if run.stopped:
             return

@@ -1,0 +1,69 @@
+"""JSON record values read and written exactly, and named in JSON's terms for messages.
+
+orjson is the fast reader, but it turns a number with a fraction, or an integer beyond 64 bits,
+into a float: ``100000000000.0000000001`` becomes ``1e11`` and would pass a Decimal column's
+limit. The out-of-range and precision rules must compare exactly, so a record in which orjson
+found such a number is read again with :class:`~decimal.Decimal` numbers and Python integers.
+Records without one (nearly all) cost one extra type test.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+_JSON_KINDS = {str: "a string", bool: "a boolean", int: "a whole number", float: "a decimal number",
+               Decimal: "a decimal number", list: "a list", dict: "an object", type(None): "null"}
+
+
+def _has_float(document: Any) -> bool:
+    kind = type(document)
+    if kind is dict:
+        return float in map(type, document.values())
+    if kind is list:  # a JSON file's array of records
+        return float in map(type, document) or any(map(_has_float, filter(lambda item: type(item) is dict,
+                                                                          document)))
+    return kind is float
+
+
+def loads_exact(data: bytes | bytearray | memoryview | str) -> Any:
+    """Parse JSON like ``orjson.loads`` (raising its ``JSONDecodeError``), with exact numbers: the
+    values of a record (or of each record of an array, or a Web API ``value`` list) that have a
+    fraction are Decimals, and integers of any size are ints."""
+    document = orjson.loads(data)
+    if not (_has_float(document) or (type(document) is dict and type(document.get("value")) is list
+                                     and _has_float(document["value"]))):
+        return document
+    try:
+        return json.loads(bytes(data) if isinstance(data, memoryview) else data, parse_float=Decimal)
+    except ValueError:  # an integer of more than 4,300 digits: Python refuses it; keep orjson's float
+        return document
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(str(value))  # written as the number it is, not as a string
+    return str(value)
+
+
+def dumps_record(value: Any) -> bytes:
+    """Serialise a record (or findings) as JSON; Decimals are written as exact numbers."""
+    return orjson.dumps(value, default=_json_default)
+
+
+def json_kind(value: Any) -> str:
+    """What a value is in JSON's terms ("a string", "a decimal number", ...), for messages."""
+    return _JSON_KINDS.get(type(value), type(value).__name__)
+
+
+def shown_value(value: Any) -> str:
+    """A value as JSON text, for a finding (``true``, ``1.50``, ``[1,2]``), a string as itself."""
+    if type(value) is str:
+        return value
+    try:
+        return dumps_record(value).decode()
+    except TypeError:
+        return repr(value)
