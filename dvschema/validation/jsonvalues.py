@@ -22,8 +22,9 @@ _JSON_KINDS = {str: "a string", bool: "a boolean", int: "a whole number", float:
 def _has_float(document: Any) -> bool:
     kind = type(document)
     if kind is dict:
-        return float in map(type, document.values())
-    if kind is list:  # a JSON file's array of records
+        return float in map(type, document.values()) or (type(document.get("value")) is list
+                                                         and _has_float(document["value"]))
+    if kind is list:  # a JSON file's array of records, or a Web API response's "value"
         return float in map(type, document) or any(map(_has_float, filter(lambda item: type(item) is dict,
                                                                           document)))
     return kind is float
@@ -34,8 +35,7 @@ def loads_exact(data: bytes | bytearray | memoryview | str) -> Any:
     values of a record (or of each record of an array, or a Web API ``value`` list) that have a
     fraction are Decimals, and integers of any size are ints."""
     document = orjson.loads(data)
-    if not (_has_float(document) or (type(document) is dict and type(document.get("value")) is list
-                                     and _has_float(document["value"]))):
+    if not _has_float(document):
         return document
     try:
         return json.loads(bytes(data) if isinstance(data, memoryview) else data, parse_float=Decimal)

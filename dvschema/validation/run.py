@@ -2,9 +2,9 @@
 
 JSONL files are mapped into memory and checked in blocks of whole lines (about 1 MB). The
 compiled screen (:mod:`dvschema.validation.screen`) passes over the records it can vouch for; the
-others are parsed and checked by the rules. With ``jobs > 1`` the blocks are shared out in turn
-between this process and forked workers, which send their located findings back in file order,
-so memory stays constant. JSON and CSV files, and runs with previous records, are checked record
+others are parsed and checked by the rules. With ``jobs > 1`` this process and forked workers
+each claim the next block when they are free; workers send their findings back through pipes and
+this process yields them in file order, so memory stays constant. JSON and CSV files, and runs with previous records, are checked record
 by record in this process. The core yields located :class:`Violation` objects; reporters and the
 CLI decide what to print.
 """
@@ -24,7 +24,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, NamedTuple, Union
 import orjson
 
 from dvschema.metaschema.model import Table
-from dvschema.validation.jsonvalues import dumps_record, loads_exact
+from dvschema.validation.jsonvalues import dumps_record
 from dvschema.validation.model import SEVERITY_RANK, Violation, rejects
 from dvschema.validation.readers import iter_record_file, jsonl_line_error, open_record_file, record_format
 from dvschema.validation.validator import RecordEntry, Validator
@@ -48,8 +48,9 @@ class RunSummary:
 
 
 class BlockFinding(NamedTuple):
-    """A record with findings: its line and record index in the file, its bytes' place in the
-    buffer, its located findings, and whether they reject it."""
+    """A record with findings: its line and record index, its bytes' place in the buffer, its
+    findings, and whether they reject it. Straight from :func:`check_block` the numbers count from
+    the block's start and the findings have no place; :func:`located` places them in the file."""
 
     line: int
     index: int
@@ -72,15 +73,6 @@ class BlockResult(NamedTuple):
     bad_line: tuple[int, bytes, str] | None = None
 
 
-class BlockPlace(NamedTuple):
-    """Where a block starts in its file, and how its findings are judged."""
-
-    path: str
-    first_line: int
-    first_index: int
-    threshold: int
-
-
 def _every_record(data: Buffer, start: int, stop: int) -> tuple[int, int, list[tuple[int, int, int, int, bool]]]:
     """Without the screen: every non-blank line is a record for the rules (the shape of ``scan``)."""
     candidates = []
@@ -97,38 +89,48 @@ def _every_record(data: Buffer, start: int, stop: int) -> tuple[int, int, list[t
     return lines, records, candidates
 
 
-def count_records(validator: Validator, data: Buffer, start: int, stop: int) -> tuple[int, int]:
-    """The lines and the records (non-blank lines) of ``data[start:stop]``, without checking them."""
-    if validator.screen is not None:
-        return validator.screen.count(data, start, stop)
-    lines, records, _ = _every_record(data, start, stop)
-    return lines, records
-
-
-def check_block(validator: Validator, data: Buffer, start: int, stop: int, place: BlockPlace) -> BlockResult:
-    """Check the whole JSONL lines of ``data[start:stop]``; return their counts and the records with
-    findings, located. A record itself is not kept: its bytes are in ``data`` (see :func:`record_at`).
+def check_block(validator: Validator, data: Buffer, start: int, stop: int, threshold: int,
+                place: tuple[str, int, int] | None = None) -> BlockResult:
+    """Check the whole JSONL lines of ``data[start:stop]``: their counts, and the records with
+    findings, judged against the ``threshold`` rank. Numbered from the block's first line (0) and
+    not placed in the file, unless ``place`` gives the path, the block's first line number and its
+    first record index (then the result is :func:`located` already, its findings built once).
+    A record itself is not kept: its bytes are in ``data`` (see :func:`record_at`).
     """
+    path, first_line, first_index = place if place is not None else (None, 0, 0)
     screen = validator.screen
     lines, records, candidates = (screen.scan(data, start, stop) if screen is not None
                                   else _every_record(data, start, stop))
-    path, first_line, first_index, threshold = place
     findings = []
-    loads = loads_exact
-    check = validator.screened_violations
+    check = validator.screened_line_violations
     for line, index, begin, end, verdict in candidates:
         raw = data[begin:end]
         try:
-            record = loads(raw)
+            violations = check(raw, verdict)
         except orjson.JSONDecodeError as error:
             return BlockResult(line, index, findings, (first_line + line, bytes(raw), error.msg))
-        violations = check(record, verdict)
         if violations:
-            number, position = first_line + line, first_index + index
-            findings.append(BlockFinding(number, position, begin, end,
-                                         [violation.at(path, number, position) for violation in violations],
-                                         rejects(violations, threshold)))
+            rejected = rejects(violations, threshold)
+            if place is not None:
+                line, index = first_line + line, first_index + index
+                violations = [violation.at(path, line, index) for violation in violations]
+            findings.append(_new_tuple(BlockFinding, (line, index, begin, end, violations, rejected)))
     return BlockResult(lines, records, findings)
+
+
+def located(result: BlockResult, path: str, first_line: int, first_index: int) -> BlockResult:
+    """A block's result placed in its file: the block starts at line ``first_line`` (1-based) and
+    record ``first_index``."""
+    findings = []
+    for line, index, start, end, violations, rejected in result.findings:
+        number, position = first_line + line, first_index + index
+        findings.append(_new_tuple(BlockFinding, (
+            number, position, start, end, [violation.at(path, number, position) for violation in violations],
+            rejected)))
+    bad_line = result.bad_line
+    if bad_line is not None:
+        bad_line = (first_line + bad_line[0], *bad_line[1:])
+    return BlockResult(result.lines, result.records, findings, bad_line)
 
 
 def record_at(data: Buffer, finding: BlockFinding) -> orjson.Fragment:
@@ -143,22 +145,33 @@ _RESULT, _ERROR = b"R", b"E"
 _new_tuple = tuple.__new__
 
 
-def pack_result(result: BlockResult) -> bytes:
-    """A block's result as bytes for the pipe (see :func:`unpack_result`)."""
+def pack_result(number: int, result: BlockResult) -> bytes:
+    """Block ``number``'s result, as :func:`check_block` gives it, as bytes for the pipe."""
     findings = [(line, index, start, end, [tuple(violation) for violation in violations], rejected)
                 for line, index, start, end, violations, rejected in result.findings]
-    return _RESULT + marshal.dumps((result.lines, result.records, findings, result.bad_line))
+    return _RESULT + number.to_bytes(8, "little") + marshal.dumps((result.lines, result.records, findings,
+                                                                    result.bad_line))
 
 
-def unpack_result(payload: bytes) -> BlockResult:
-    """The block result that :func:`pack_result` wrote; re-raises a worker's error."""
+def unpack_result(payload: bytes) -> tuple[int, bytes]:
+    """The block number of a payload that :func:`pack_result` wrote; re-raises a worker's error."""
     if payload[:1] == _ERROR:
         raise pickle.loads(payload[1:])
-    lines, records, findings, bad_line = marshal.loads(memoryview(payload)[1:])
-    return BlockResult(lines, records, [
-        _new_tuple(BlockFinding, (line, index, start, end,
-                                  [_new_tuple(Violation, violation) for violation in violations], rejected))
-        for line, index, start, end, violations, rejected in findings], bad_line)
+    return int.from_bytes(payload[1:9], "little"), payload
+
+
+def located_payload(payload: bytes, path: str, first_line: int, first_index: int) -> BlockResult:
+    """A worker's block result placed in its file (as :func:`located`), its findings built once."""
+    lines, records, findings, bad_line = marshal.loads(memoryview(payload)[9:])
+    placed = []
+    for line, index, start, end, violations, rejected in findings:
+        number, position = first_line + line, first_index + index
+        placed.append(_new_tuple(BlockFinding, (number, position, start, end, [
+            _new_tuple(Violation, (rule, code, severity, message, column, value, path, number, position, server))
+            for rule, code, severity, message, column, value, _, _, _, server in violations], rejected)))
+    if bad_line is not None:
+        bad_line = (first_line + bad_line[0], *bad_line[1:])
+    return BlockResult(lines, records, placed, bad_line)
 
 
 def _map(descriptor: int) -> mmap.mmap:
@@ -195,23 +208,43 @@ def block_bounds(data: Buffer, size: int = BLOCK_SIZE) -> Iterator[tuple[int, in
         start = stop
 
 
-def _worker_main(sender: Any, validator: Validator, data: Buffer, place: BlockPlace, jobs: int, share: int
-                 ) -> None:
-    """A forked worker: check every ``jobs``-th block of the file, starting at ``share``, and send
-    each result to the parent in order (the pipe's buffer bounds how far it runs ahead). It counts
-    the lines of the other blocks itself, so its findings carry their final line numbers."""
+class _Claims:
+    """Which process checks which block: each takes the next unclaimed block when it is free, so a
+    busy or slower process simply takes fewer. Shared memory, written under one lock."""
+
+    UNCLAIMED = -1
+
+    def __init__(self, context: Any, blocks: int):
+        self.lock = context.Lock()
+        # [0] is the next unclaimed block; [1 + n] is the share that claimed block n
+        self.table = context.RawArray("q", [0] + [self.UNCLAIMED] * blocks)
+        self.blocks = blocks
+
+    def claim(self, share: int, below: int | None = None) -> int | None:
+        """Claim the next block for ``share``; None when every block is taken (or the next is not
+        below ``below``)."""
+        with self.lock:
+            number = self.table[0]
+            if number >= self.blocks or (below is not None and number >= below):
+                return None
+            self.table[0] = number + 1
+            self.table[1 + number] = share
+        return number
+
+    def owner(self, number: int) -> int:
+        """The share that claimed block ``number`` (UNCLAIMED if none has yet)."""
+        with self.lock:
+            return self.table[1 + number]
+
+
+def _worker_main(sender: Any, validator: Validator, data: Buffer, bounds: list[tuple[int, int]],
+                 claims: _Claims, threshold: int, share: int) -> None:
+    """A forked worker: claim blocks one at a time, check each and send its result to the parent
+    (the pipe's buffer bounds how far it runs ahead)."""
     try:
-        first_line, first_index = place.first_line, place.first_index
-        for number, (start, stop) in enumerate(block_bounds(data)):
-            if number % jobs == share:
-                result = check_block(validator, data, start, stop,
-                                     place._replace(first_line=first_line, first_index=first_index))
-                sender.send_bytes(pack_result(result))
-                lines, records = result.lines, result.records
-            else:
-                lines, records = count_records(validator, data, start, stop)
-            first_line += lines
-            first_index += records
+        while (number := claims.claim(share)) is not None:
+            start, stop = bounds[number]
+            sender.send_bytes(pack_result(number, check_block(validator, data, start, stop, threshold)))
     except Exception as error:  # shown by the parent, which knows how to report it
         sender.send_bytes(_ERROR + pickle.dumps(error))
     finally:
@@ -228,21 +261,34 @@ def _widen_pipe(connection: Any) -> None:
         pass  # not Linux, or above /proc/sys/fs/pipe-max-size: the default size works, only slower
 
 
-def check_jsonl(validator: Validator, data: Buffer, place: BlockPlace, jobs: int = 1
+def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, jobs: int = 1
                 ) -> Iterator[tuple[BlockResult, int, int]]:
-    """Check JSONL bytes block by block, in order: yields ``(result, start, stop)``.
+    """Check JSONL bytes block by block; yield ``(result, start, stop)`` in file order, located.
 
-    The blocks are shared out in turn: block n goes to share n mod jobs. This process takes share 0
-    itself, between reading the results of the others in order; with ``jobs > 1`` each other share
-    is a forked worker process that sends its results through its own pipe. There is no task queue
-    and no idle parent, and a full pipe stops a worker that runs ahead, so memory stays constant.
+    With ``jobs > 1``, this process and ``jobs - 1`` forked workers each claim the next unchecked
+    block whenever they are free (:class:`_Claims`); workers send their results through their own
+    pipes. This process yields the results in order, placing each in the file as the line counts
+    of the blocks before it become known, and checks blocks itself while it would otherwise wait
+    (at most a few blocks ahead, so memory stays constant; a full pipe stops a worker that runs
+    ahead).
     """
     import multiprocessing
 
-    if "fork" not in multiprocessing.get_all_start_methods():
+    bounds = list(block_bounds(data))
+    if "fork" not in multiprocessing.get_all_start_methods() or len(bounds) < 2:
         jobs = 1
-    context = multiprocessing.get_context("fork") if jobs > 1 else None
+    first_line, first_index = 1, 0
+    if jobs <= 1:
+        for start, stop in bounds:
+            result = check_block(validator, data, start, stop, threshold, (path, first_line, first_index))
+            yield result, start, stop
+            first_line += result.lines
+            first_index += result.records
+        return
+    context = multiprocessing.get_context("fork")
+    claims = _Claims(context, len(bounds))
     receivers, workers = [], []
+    ahead = 2 * jobs  # how far past the next block to yield this process may claim
     # Objects that exist before the fork are left out of the workers' garbage collection, so the
     # collector does not touch (and copy) every shared page.
     gc.freeze()
@@ -250,21 +296,37 @@ def check_jsonl(validator: Validator, data: Buffer, place: BlockPlace, jobs: int
         for share in range(1, jobs):
             receiver, sender = context.Pipe(duplex=False)
             _widen_pipe(sender)
-            worker = context.Process(target=_worker_main, args=(sender, validator, data, place, jobs, share),
-                                     daemon=True)
+            worker = context.Process(target=_worker_main, daemon=True,
+                                     args=(sender, validator, data, bounds, claims, threshold, share))
             worker.start()
             sender.close()
             receivers.append(receiver)
             workers.append(worker)
         gc.unfreeze()
-        first_line, first_index = place.first_line, place.first_index
-        for number, (start, stop) in enumerate(block_bounds(data)):
-            share = number % jobs
-            if share == 0:
-                result = check_block(validator, data, start, stop,
-                                     place._replace(first_line=first_line, first_index=first_index))
+        pending: dict[int, bytes | tuple[BlockResult, tuple[str, int, int] | None]] = {}
+        for number, (start, stop) in enumerate(bounds):
+            while number not in pending:
+                owner = claims.owner(number)
+                receiver = receivers[owner - 1] if owner > 0 else None
+                if receiver is None or not receiver.poll():
+                    mine = claims.claim(0, below=number + ahead)
+                    if mine is not None:  # placed at once when it is the next block to yield
+                        place = (path, first_line, first_index) if mine == number else None
+                        pending[mine] = (check_block(validator, data, *bounds[mine], threshold, place), place)
+                        continue
+                if receiver is not None:
+                    try:
+                        done, payload = unpack_result(receiver.recv_bytes())
+                    except EOFError:
+                        raise RuntimeError(f"worker process {owner} ended without a result") from None
+                    pending[done] = payload
+            item = pending.pop(number)
+            if isinstance(item, bytes):
+                result = located_payload(item, path, first_line, first_index)
             else:
-                result = unpack_result(receivers[share - 1].recv_bytes())
+                result, place = item
+                if place is None:
+                    result = located(result, path, first_line, first_index)
             yield result, start, stop
             first_line += result.lines
             first_index += result.records
@@ -381,9 +443,8 @@ def _validate_entries(validator: Validator, name: str, previous: dict | None, ru
 def _validate_jsonl(validator: Validator, name: str, jobs: int, run: _Run) -> Iterator[Violation]:
     summary = run.summary
     base = summary.records
-    place = BlockPlace(name, 1, 0, run.threshold)
     with mapped_file(name) as data:
-        for result, start, stop in check_jsonl(validator, data, place, jobs):
+        for result, start, stop in check_jsonl(validator, data, name, run.threshold, jobs):
             for finding in result.findings:
                 if finding.rejected:
                     summary.rejected += 1

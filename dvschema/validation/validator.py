@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator, Literal
 
 
+import orjson
+
 from dvschema.diagnostics import shorten
 from dvschema.metaschema.model import Catalog, Column, Table
 from dvschema.validation.jsonvalues import json_kind, loads_exact, shown_value
@@ -342,18 +344,25 @@ class Validator:
         verdict = self.screen.check(line) if self.screen is not None else False
         if verdict is True:
             return iter(())
-        return iter(self.screened_violations(loads_exact(line), verdict))
+        return iter(self.screened_line_violations(line, verdict))
 
-    def screened_violations(self, record: Any, verdict: bool | tuple[tuple[str, ...], bool]) -> list[Violation]:
-        """The violations of a record the screen has seen: ``verdict`` is its answer for the line,
+    def screened_line_violations(self, line: bytes, verdict: bool | tuple[tuple[str, ...], bool]
+                                 ) -> list[Violation]:
+        """The violations of a JSONL line the screen has seen: ``verdict`` is its answer for the line,
         False (check everything) or ``(keys, record_rules)``: the keys whose values it could not vouch
-        for, and whether the record rules must run."""
-        if verdict is False or type(record) is not dict:
-            return list(self.iter_violations(record))
+        for, and whether the record rules must run. Raises ``orjson.JSONDecodeError`` for a line that
+        is not JSON."""
+        if verdict is False:
+            return list(self.iter_violations(loads_exact(line)))
+        record = orjson.loads(line)  # an object: the screen read it whole
         keys, record_rules = verdict
+        values = [record[key] for key in keys]
+        if float in map(type, values):  # only the values the rules will see need exact numbers
+            record = loads_exact(line)
+            values = [record[key] for key in keys]
         found: list[Violation] = []
         if keys:
-            self._check_keys([(key, record[key]) for key in keys], found)
+            self._check_keys(zip(keys, values), found)
         if record_rules:
             self._check_record(record, None, found)
         return found
