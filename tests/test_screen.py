@@ -18,6 +18,7 @@ from dvschema import Validator
 from dvschema.diagnostics import InputError
 from dvschema.metaschema.model import Catalog
 from dvschema.validation.jsonvalues import loads_exact
+from dvschema.validation import run
 from dvschema.validation.run import RunSummary, validate_files
 from dvschema.validation.screen import screen_available
 from test_validation import SEED_TABLES
@@ -145,7 +146,10 @@ def test_bind_entity_sets_from_the_catalog_are_screened_too():
         assert (expected == []) == (entity_set == "msdyn_ocsessions")
 
 
-def test_files_give_the_same_findings_and_split_with_and_without_the_screen(tmp_path):
+@pytest.mark.parametrize("block_size", [None, 2048])
+def test_files_give_the_same_findings_and_split_with_and_without_the_screen(tmp_path, monkeypatch, block_size):
+    if block_size:  # hundreds of blocks: processes claim many, and this one runs ahead of the others
+        monkeypatch.setattr(run, "BLOCK_SIZE", block_size)
     table = parsed(SEED_TABLES["msdyn_botsession"]).table
     valid = [orjson.loads(line) for line in (RECORDS / "msdyn_botsession.valid.jsonl").read_bytes().splitlines()]
     lines = _mutations(table, valid, 3000, seed=11)
@@ -195,3 +199,14 @@ def test_clean_tests_end_at_the_end_of_the_text():
                                 ("msdyn_botid@odata.bind", f"/bots({GUID})\n", "invalid-lookup")):
         findings = plain.validate({**good, column: value})
         assert [(v.rule, v.column) for v in findings] == [(rule, column)], value
+
+
+def test_blocks_are_claimed_once_each_in_order():
+    import multiprocessing
+
+    claims = run._Claims(multiprocessing.get_context("fork"), 5)
+    assert claims.owner(0) == claims.UNCLAIMED
+    assert [claims.claim(1), claims.claim(0), claims.claim(2)] == [0, 1, 2]
+    assert claims.claim(0, below=3) is None  # no further ahead than asked
+    assert [claims.claim(0, below=4), claims.claim(1), claims.claim(1)] == [3, 4, None]
+    assert [claims.owner(number) for number in range(5)] == [1, 0, 2, 0, 1]

@@ -274,7 +274,7 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
     """
     import multiprocessing
 
-    bounds = list(block_bounds(data))
+    bounds = list(block_bounds(data, BLOCK_SIZE))
     if "fork" not in multiprocessing.get_all_start_methods() or len(bounds) < 2:
         jobs = 1
     first_line, first_index = 1, 0
