@@ -210,3 +210,25 @@ def test_blocks_are_claimed_once_each_in_order():
     assert claims.claim(0, below=3) is None  # no further ahead than asked
     assert [claims.claim(0, below=4), claims.claim(1), claims.claim(1)] == [3, 4, None]
     assert [claims.owner(number) for number in range(5)] == [1, 0, 2, 0, 1]
+
+
+def test_an_error_in_a_worker_reaches_the_caller(tmp_path, monkeypatch):
+    import os
+    import time
+
+    parent, check_block = os.getpid(), run.check_block
+
+    def failing_in_workers(*args, **kwargs):
+        if os.getpid() != parent:
+            raise ValueError("failed in a worker")
+        time.sleep(0.002)  # leave the worker, which starts a little later, blocks to claim
+        return check_block(*args, **kwargs)
+
+    monkeypatch.setattr(run, "BLOCK_SIZE", 1024)
+    monkeypatch.setattr(run, "check_block", failing_in_workers)
+    records = tmp_path / "records.jsonl"
+    records.write_bytes((RECORDS / "msdyn_botsession.valid.jsonl").read_bytes() * 50)
+    validator = Validator(parsed(SEED_TABLES["msdyn_botsession"]).table)
+    assert len(list(validate_files(validator, [records], jobs=1))) == 0
+    with pytest.raises(ValueError, match="failed in a worker"):
+        list(validate_files(validator, [records], jobs=2))

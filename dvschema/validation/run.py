@@ -33,6 +33,7 @@ from dvschema.validation.validator import RecordEntry, Validator
 BLOCK_SIZE = 1 << 20
 Buffer = Union[bytes, mmap.mmap]
 PROGRESS_EVERY = 10_000
+_new_tuple = tuple.__new__  # a named tuple from a ready tuple, without its Python-level __new__
 
 
 @dataclass
@@ -144,7 +145,6 @@ def record_at(data: Buffer, finding: BlockFinding) -> orjson.Fragment:
 # Worker results cross the pipe as marshal data of plain tuples: several times cheaper to write and
 # read than pickled named tuples, whose pickling calls Python code for every finding.
 _RESULT, _ERROR = b"R", b"E"
-_new_tuple = tuple.__new__
 
 
 def pack_result(number: int, result: BlockResult) -> bytes:
@@ -155,11 +155,11 @@ def pack_result(number: int, result: BlockResult) -> bytes:
                                                                     result.bad_line))
 
 
-def unpack_result(payload: bytes) -> tuple[int, bytes]:
+def payload_block(payload: bytes) -> int:
     """The block number of a payload that :func:`pack_result` wrote; re-raises a worker's error."""
     if payload[:1] == _ERROR:
         raise pickle.loads(payload[1:])
-    return int.from_bytes(payload[1:9], "little"), payload
+    return int.from_bytes(payload[1:9], "little")
 
 
 def located_payload(payload: bytes, path: str, first_line: int, first_index: int) -> BlockResult:
@@ -327,10 +327,10 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
                         continue
                 if receiver is not None:
                     try:
-                        done, payload = unpack_result(receiver.recv_bytes())
+                        payload = receiver.recv_bytes()
                     except EOFError:
                         raise RuntimeError(f"worker process {owner} ended without a result") from None
-                    pending[done] = payload
+                    pending[payload_block(payload)] = payload
             item = pending.pop(number)
             if isinstance(item, bytes):
                 result = located_payload(item, path, first_line, first_index)
