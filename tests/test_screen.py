@@ -232,3 +232,25 @@ def test_an_error_in_a_worker_reaches_the_caller(tmp_path, monkeypatch):
     assert len(list(validate_files(validator, [records], jobs=1))) == 0
     with pytest.raises(ValueError, match="failed in a worker"):
         list(validate_files(validator, [records], jobs=2))
+
+
+def _findings_in_a_daemon(connection, path):  # module level: the child runs it
+    validator = Validator(parsed(SEED_TABLES["msdyn_botsession"]).table)
+    connection.send([(v.line, v.rule) for v in validate_files(validator, [path], jobs=2)])
+
+
+def test_jobs_work_inside_a_daemonic_process(tmp_path, monkeypatch):
+    """A multiprocessing.Pool worker is daemonic, and multiprocessing refuses it children of its own."""
+    import multiprocessing
+
+    monkeypatch.setattr(run, "BLOCK_SIZE", 1024)
+    records = tmp_path / "records.jsonl"
+    records.write_bytes((RECORDS / "msdyn_botsession.invalid.jsonl").read_bytes() * 40)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    daemon = context.Process(target=_findings_in_a_daemon, args=(sender, records), daemon=True)
+    daemon.start()
+    found = receiver.recv() if receiver.poll(60) else None
+    daemon.join()
+    assert found is not None and len(found) == 15 * 40
+    assert found[:2] == [(1, "required-missing"), (2, "max-length")] and found[-1] == (600, "unknown-column")

@@ -17,6 +17,7 @@ import marshal
 import mmap
 import os
 import pickle
+import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -286,7 +287,7 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
     import multiprocessing
 
     bounds = list(block_bounds(data, BLOCK_SIZE))
-    if "fork" not in multiprocessing.get_all_start_methods() or len(bounds) < 2:
+    if not hasattr(os, "fork") or len(bounds) < 2:
         jobs = 1
     first_line, first_index = 1, 0
     if jobs <= 1:
@@ -298,7 +299,8 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
         return
     context = multiprocessing.get_context("fork")
     claims = _Claims(context, len(bounds))
-    receivers, workers = [], []
+    receivers: list[Any] = []
+    workers: list[int] = []
     ahead = 2 * jobs  # how far past the next block to yield this process may claim
     # Objects that exist before the fork are left out of the workers' garbage collection, so the
     # collector does not touch (and copy) every shared page.
@@ -307,9 +309,15 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
         for share in range(1, jobs):
             receiver, sender = context.Pipe(duplex=False)
             _widen_pipe(sender)
-            worker = context.Process(target=_worker_main, daemon=True,
-                                     args=(sender, validator, data, bounds, claims, threshold, share))
-            worker.start()
+            # os.fork, not multiprocessing.Process: that refuses to start inside a daemonic process,
+            # such as a multiprocessing.Pool worker in an ETL job.
+            worker = os.fork()
+            if worker == 0:
+                try:
+                    receiver.close()
+                    _worker_main(sender, validator, data, bounds, claims, threshold, share)
+                finally:
+                    os._exit(0)  # no atexit handlers, no flushing of the parent's buffers
             sender.close()
             receivers.append(receiver)
             workers.append(worker)
@@ -344,9 +352,9 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
     finally:
         gc.unfreeze()
         for worker in workers:
-            if worker.is_alive():
-                worker.terminate()
-            worker.join()
+            if os.waitpid(worker, os.WNOHANG) == (0, 0):  # still running: the caller stopped early
+                os.kill(worker, signal.SIGTERM)
+                os.waitpid(worker, 0)
         for receiver in receivers:
             receiver.close()
 
