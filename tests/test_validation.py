@@ -278,7 +278,7 @@ def test_cli_text_output_and_exit_codes(tmp_path):
     lines = result.output.splitlines()
     assert lines[3] == (f"{RECORDS / 'msdyn_botsession.invalid.jsonl'}:4: DV103 out-of-range "
                         "6 is above the maximum 5")
-    assert lines[-1] == "15 records in 1 files: 14 errors, 1 warnings, 0 info"
+    assert lines[-1] == "15 records in 1 file: 14 errors, 1 warning, 0 info"
     assert _cli(RECORDS / "msdyn_botsession.valid.jsonl").exit_code == 0
     assert _cli("--fail-on", "none", RECORDS / "msdyn_botsession.invalid.jsonl").exit_code == 0
 

@@ -14,10 +14,14 @@ from typing import Any
 VALIDATION_REPORT_VERSION = "1"
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _summary_line(summary: Any) -> str:
     counts = summary.by_severity
-    text = (f"{summary.records} records in {summary.files} files: {counts['error']} errors, "
-            f"{counts['warning']} warnings, {counts['info']} info")
+    text = (f"{_count(summary.records, 'record')} in {_count(summary.files, 'file')}: "
+            f"{_count(counts['error'], 'error')}, {_count(counts['warning'], 'warning')}, {counts['info']} info")
     return text + (" (stopped at --max-violations)" if summary.truncated else "")
 
 
