@@ -461,7 +461,7 @@ def _validate_entries(validator: Validator, name: str, previous: dict | None, ru
 
 def _validate_jsonl(validator: Validator, name: str, jobs: int, run: _Run) -> Iterator[Violation]:
     summary = run.summary
-    base = summary.records
+    before = summary.records  # the records of the files before this one
     with mapped_file(name) as data:
         for result, start, stop in check_jsonl(validator, data, name, run.threshold, jobs):
             for finding in result.findings:
@@ -470,15 +470,14 @@ def _validate_jsonl(validator: Validator, name: str, jobs: int, run: _Run) -> It
                     if run.rejected_out is not None:
                         run.write_rejected(name, finding.line, record_at(data, finding), finding.violations)
                 yield from run.counted_findings(finding.violations)
-                if run.stopped:
-                    summary.records = base + finding.index + 1
+                if run.stopped:  # finding.index counts from the file's first record
+                    summary.records = before + finding.index + 1
                     return
             if result.bad_line is not None:
                 raise jsonl_line_error(name, *result.bad_line)
             if run.valid_out is not None:
                 _write_valid(run.valid_out, data, start, stop, [f for f in result.findings if f.rejected])
-            base += result.records
-            run.counted(base)
+            run.counted(summary.records + result.records)
 
 
 def _write_valid(out: IO[bytes], data: Buffer, start: int, stop: int, rejected: list[BlockFinding]) -> None:
