@@ -531,8 +531,8 @@ enum { RECORD_CLEAN = 1, RECORD_SUSPECT_KEYS = 0, RECORD_CHECK_ALL = -1 };
  * the rules must see: known keys with a value it cannot vouch for, and unknown columns with a
  * value (every other key's value is certainly clean). It sets *record_rules
  * when the record rules (required keys, state/status) must run too. RECORD_CHECK_ALL: something
- * the screen cannot place (malformed or unusual JSON, an unknown key, a duplicate): the rules
- * see the whole record.
+ * the screen cannot place (malformed or unusual JSON, an escaped or non-ASCII key, a bind it does
+ * not know by that spelling, a duplicate key): the rules see the whole record.
  */
 static int screen_record(Screen *screen, const char *p, const char *end, Suspects *suspects,
                          int *record_rules) {

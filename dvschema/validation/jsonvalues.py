@@ -25,8 +25,7 @@ def _has_float(document: Any) -> bool:
         return float in map(type, document.values()) or (type(document.get("value")) is list
                                                          and _has_float(document["value"]))
     if kind is list:  # a JSON file's array of records, or a Web API response's "value"
-        return float in map(type, document) or any(map(_has_float, filter(lambda item: type(item) is dict,
-                                                                          document)))
+        return any(type(item) is float or (type(item) is dict and _has_float(item)) for item in document)
     return kind is float
 
 

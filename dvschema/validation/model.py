@@ -31,9 +31,6 @@ LOOKUP_TYPES = frozenset({"Lookup", "Customer", "Owner"})
 TEXT_TYPES = frozenset({"String", "Memo"})
 
 
-_new_violation = tuple.__new__  # a located copy without the named tuple's Python-level __new__
-
-
 class Violation(NamedTuple):
     """One finding: what rule, where (file, line, record, column), the value and the message.
 
@@ -52,11 +49,14 @@ class Violation(NamedTuple):
     record: int | None = None
     server_error: str | None = None
 
+    #: A Violation from a tuple of its ten fields, in C (the named tuple's own __new__ is Python code).
+    from_fields = classmethod(tuple.__new__)
+
     def at(self, path: str | None, line: int | None, record: int | None) -> "Violation":
         """The same finding, placed in a file."""
         rule, code, severity, message, column, value, _, _, _, server_error = self
-        return _new_violation(Violation, (rule, code, severity, message, column, value, path, line, record,
-                                          server_error))
+        return Violation.from_fields((rule, code, severity, message, column, value, path, line, record,
+                                      server_error))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the finding as JSON-ready data."""

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator, Literal
 
-
 import orjson
 
 from dvschema.diagnostics import shorten
@@ -31,7 +30,6 @@ DEFAULT_REQUIRED_SEVERITIES = {"SystemRequired": "error", "ApplicationRequired":
 _TO_STATUS = re.compile(r"""tostatusid\s*=\s*["'](\d+)["']""")
 
 _COLUMN, _BIND_KEY, _VALUE_KEY, _ANNOTATION, _UNKNOWN = range(5)
-_new_violation = tuple.__new__  # builds a Violation from a ready tuple, skipping the Python-level __new__
 
 
 def _always(value: Any) -> bool:
@@ -321,18 +319,12 @@ class Validator:
             # shorten() collapses whitespace and cuts long text; most values need neither.
             plain = len(text) <= 60 and text.isprintable() and "  " not in text and text.strip(" ") == text
             shown = text if plain else shorten(text, 60)
-        return _new_violation(Violation, (name, code, severity or default_severity, message, column, shown, None,
-                                          None, None, server_error))
+        return Violation.from_fields((name, code, severity or default_severity, message, column, shown, None,
+                                      None, None, server_error))
 
     def iter_violations(self, record: Any, previous: dict | None = None) -> Iterator[Violation]:
         """Iterate over every violation of one record (a dict of logical names to Web API values)."""
-        if type(record) is not dict:
-            return iter((self._violation("invalid-type", f"a record must be a JSON object, not "
-                                                         f"{json_kind(record)}", None, record),))
-        found: list[Violation] = []
-        self._check_keys(record.items(), found)
-        self._check_record(record, previous, found)
-        return iter(found)
+        return iter(self._violations(record, previous))
 
     def iter_line_violations(self, line: bytes) -> Iterator[Violation]:
         """Iterate over every violation of one JSONL line (raw bytes), screening it in C first when it can.
@@ -353,7 +345,7 @@ class Validator:
         for, and whether the record rules must run. Raises ``orjson.JSONDecodeError`` for a line that
         is not JSON."""
         if verdict is False:
-            return list(self.iter_violations(loads_exact(line)))
+            return self._violations(loads_exact(line), None)
         record = orjson.loads(line)  # an object: the screen read it whole
         keys, record_rules = verdict
         values = [record[key] for key in keys]
@@ -369,6 +361,15 @@ class Validator:
 
     # The engine appends findings to one list per record: a generator per key and rule costs more
     # than the rules themselves on the records the screen flags.
+
+    def _violations(self, record: Any, previous: dict | None) -> list[Violation]:
+        if type(record) is not dict:
+            return [self._violation("invalid-type", f"a record must be a JSON object, not {json_kind(record)}",
+                                    None, record)]
+        found: list[Violation] = []
+        self._check_keys(record.items(), found)
+        self._check_record(record, previous, found)
+        return found
 
     def _check_keys(self, items: Iterable[tuple[str, Any]], found: list[Violation]) -> None:
         keys = self._keys
