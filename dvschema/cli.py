@@ -20,7 +20,7 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_INPUT_ERROR = 2
 
-FORMAT_NAMES = ("markdown-generated", "markdown-2023", "markdown-2020", "plain-text")
+FORMAT_NAMES = ("markdown-generated", "markdown-2023", "markdown-2020", "markdown-2018", "plain-text")
 
 
 def _reports_input_errors(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -29,7 +29,8 @@ ExactNumber = Union[int, ExactDecimal]
 
 RequiredLevel = Literal["None", "Recommended", "ApplicationRequired", "SystemRequired"]
 RelationshipKind = Literal["many_to_one", "one_to_many", "many_to_many"]
-SourceFormat = Literal["markdown-generated", "markdown-2023", "markdown-2020", "plain-text", "catalog"]
+SourceFormat = Literal["markdown-generated", "markdown-2023", "markdown-2020", "markdown-2018", "plain-text",
+                       "catalog"]
 
 
 class _Frozen(BaseModel):

@@ -33,12 +33,13 @@ def _read_plain_text(text: str) -> tuple[dict, Iterator[Block]]:
     return {}, read_plain_text(text)
 
 
-#: Every format name and the reader that turns it into blocks. The three markdown
+#: Every format name and the reader that turns it into blocks. The four markdown
 #: generations share one token walker; the builder reads their differences from the blocks.
 FORMATS: dict[str, Reader] = {
     "markdown-generated": _read_markdown,
     "markdown-2023": _read_markdown,
     "markdown-2020": _read_markdown,
+    "markdown-2018": _read_markdown,
     "plain-text": _read_plain_text,
 }
 
@@ -74,6 +75,7 @@ def detect_format(text: str) -> str:
     markdown = False
     generated = False
     legacy_2020 = False
+    list_style = False
     for line in text.split("\n", 400)[:400]:
         stripped = line.strip()
         if stripped.startswith("|") or stripped.startswith("#") or stripped == "---":
@@ -83,8 +85,12 @@ def detect_format(text: str) -> str:
             generated = True
         if stripped in ("## Entity Properties", "## Writable attributes", "## Read-only attributes"):
             legacy_2020 = True
+        if stripped.startswith(("**LogicalName**:", "**SchemaName**:")):
+            list_style = True
     if not markdown:
         return "plain-text"
+    if list_style:
+        return "markdown-2018"
     if generated:
         return "markdown-generated"
     return "markdown-2020" if legacy_2020 else "markdown-2023"

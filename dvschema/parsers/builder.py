@@ -343,11 +343,12 @@ class TableBuilder:
         if not header or header[0] != "Value":
             raise InputError.at(self.path, block.line, "an options table must start with a Value column",
                                 found=" | ".join(header), expected="'|Value|Label|...|' or '|Value|Details|'")
-        options = []
-        for row, line in zip(block.rows, block.row_lines):
-            options.append(self._option(header, row, line))
+        rows = list(zip(block.rows, block.row_lines))
+        if len(rows) == 1 and not any(cell.strip() for cell in rows[0][0]):
+            rows = []  # the 2019 generator's way to write "no choices": one row of blank cells
+        options = [self._option(header, row, line) for row, line in rows]
         if self.options_column is None:
-            for option, line in zip(options, block.row_lines):
+            for option, (_, line) in zip(options, rows):
                 self.warn(line, "option of an unknown column", f"{option.value} {option.label}")
             return
         self.options_column.options.extend(options)

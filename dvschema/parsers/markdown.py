@@ -1,9 +1,14 @@
-"""Markdown table-reference pages (all three generations) into document blocks.
+"""Markdown table-reference pages (all four generations) into document blocks.
 
 The page is tokenised by markdown-it-py (CommonMark with tables and inline HTML) and
 the token stream is walked once; no regular expression ever looks at markdown lines.
 Only the DocFX extensions that markdown-it does not know (``<xref:...>`` cross
 references and ``[!INCLUDE]``/``[!NOTE]`` directives) are read from a token's text.
+
+The 2017–18 list style writes properties as ``**Key**: value<br />`` lines and options as
+a bullet list of ``**Value**: 1 **Label**: x`` items; those are read from the inline
+tokens (strong, text, ``<br />``) and emitted as the same property and options tables
+the other generations have, so the builder sees no difference.
 """
 
 from __future__ import annotations
@@ -48,8 +53,12 @@ def inline_text(token: Token) -> str:
     ``<br />`` and list tags inside table cells become line breaks, so a multi-line cell
     reads the same as its plain-text rendering.
     """
+    return children_text(token.children or [])
+
+
+def children_text(children: list[Token]) -> str:
+    """Return the visible text of a run of inline child tokens (see :func:`inline_text`)."""
     parts: list[str] = []
-    children = token.children or []
     skip_until_close = False
     for child in children:
         kind = child.type
@@ -82,14 +91,19 @@ def inline_text(token: Token) -> str:
 def read_markdown(text: str) -> tuple[dict[str, str | list[str]], Iterator[Block]]:
     """Split off the front matter and return it with the block stream of the body."""
     front_matter, body, offset = split_front_matter(text)
-    return front_matter, _blocks(_MARKDOWN.parse(body), offset)
+    return front_matter, _blocks(_MARKDOWN.parse(body), offset, body.split("\n"))
 
 
-def _blocks(tokens: list[Token], offset: int) -> Iterator[Block]:
+def _line(token: Token, offset: int) -> int:
+    return token.map[0] + 1 + offset if token.map else 0
+
+
+def _blocks(tokens: list[Token], offset: int, lines: list[str]) -> Iterator[Block]:
     index = 0
     count = len(tokens)
     in_list = 0
     in_quote = 0
+    item_heading = ""
     while index < count:
         token = tokens[index]
         kind = token.type
@@ -102,16 +116,22 @@ def _blocks(tokens: list[Token], offset: int) -> Iterator[Block]:
         elif kind == "blockquote_close":
             in_quote -= 1
         elif kind == "heading_open":
-            line = token.map[0] + 1 + offset if token.map else 0
-            yield Heading(inline_text(tokens[index + 1]), line, int(token.tag[1:]))
+            heading = Heading(inline_text(tokens[index + 1]), _line(token, offset), int(token.tag[1:]))
+            if heading.level == 3:
+                item_heading = heading.text
+            yield heading
             index += 3
             continue
         elif kind == "paragraph_open" and not in_list:
             inline = tokens[index + 1]
-            line = token.map[0] + 1 + offset if token.map else 0
+            line = _line(token, offset)
             include = _INCLUDE.match(inline.content.strip())
             if include:
                 yield Paragraph("", line, include=include.group("name"))
+            elif not in_quote and is_property_list(inline):
+                index, blocks = _property_list(tokens, index, offset, item_heading)
+                yield from blocks
+                continue
             else:
                 paragraph = inline_text(inline)
                 if in_quote:
@@ -121,17 +141,20 @@ def _blocks(tokens: list[Token], offset: int) -> Iterator[Block]:
             index += 3
             continue
         elif kind == "table_open":
-            index, table = _table(tokens, index, offset)
+            index, table = _table(tokens, index, offset, lines)
+            index = _rejoin_broken_table(table, tokens, index, offset, lines)
             yield table
             continue
         index += 1
 
 
-def _table(tokens: list[Token], index: int, offset: int) -> tuple[int, TableBlock]:
+def _table(tokens: list[Token], index: int, offset: int, lines: list[str]) -> tuple[int, TableBlock]:
     start = tokens[index]
-    block = TableBlock(header=[], line=start.map[0] + 1 + offset if start.map else 0)
+    block = TableBlock(header=[], line=_line(start, offset))
+    piped = bool(start.map) and lines[start.map[0]].lstrip().startswith("|")
     row: list[str] | None = None
     row_line = 0
+    continuation = False
     in_head = False
     index += 1
     while True:
@@ -145,14 +168,197 @@ def _table(tokens: list[Token], index: int, offset: int) -> tuple[int, TableBloc
             in_head = False
         elif kind == "tr_open":
             row = []
-            row_line = token.map[0] + 1 + offset if token.map else 0
+            row_line = _line(token, offset)
+            # A raw newline inside a cell: the generator's line without a leading pipe is
+            # the previous cell's continuation, which markdown-it reads as a row of its own.
+            continuation = piped and not in_head and block.rows and bool(token.map) and \
+                not lines[token.map[0]].lstrip().startswith("|")
         elif kind == "inline" and row is not None:
             row.append(inline_text(token))
         elif kind == "tr_close" and row is not None:
             if in_head:
                 block.header = row
+            elif continuation:
+                _continue_last_cell(block, " | ".join(cell for cell in row if cell))
             else:
                 block.rows.append(row)
                 block.row_lines.append(row_line)
             row = None
         index += 1
+
+
+def _continue_last_cell(block: TableBlock, text: str) -> None:
+    last = block.rows[-1]
+    last[-1] = (last[-1] + "\n" + text).strip("\n") if text else last[-1]
+
+
+def _rejoin_broken_table(block: TableBlock, tokens: list[Token], index: int, offset: int, lines: list[str]) -> int:
+    """Read the rest of a property table that raw newlines (with a blank line) inside a cell broke.
+
+    The generator wrote ``| Description | text`` then a blank line, more text, a line closing
+    the cell with ``|`` and the remaining ``|Key|Value|`` rows: markdown-it sees a one-row
+    table and a paragraph. When the paragraph right after a piped table has exactly that
+    shape, its lines up to the closing pipe continue the last cell and the rows after it are
+    tokenised as rows of the same table. Returns the index after what was consumed.
+    """
+    if index + 2 >= len(tokens) or tokens[index].type != "paragraph_open" or not block.rows:
+        return index
+    paragraph = tokens[index]
+    if not paragraph.map or block.header[:1] != ["Property"]:
+        return index
+    source = lines[paragraph.map[0]:paragraph.map[1]]
+    closing = next((number for number, text in enumerate(source) if text.rstrip().endswith("|")), None)
+    if closing is None or source[0].lstrip().startswith("|"):
+        return index
+    rows = source[closing + 1:]
+    if not all(text.lstrip().startswith("|") and text.rstrip().endswith("|") for text in rows):
+        return index
+    continued = source[:closing] + [source[closing].rstrip()[:-1]]
+    for text in continued:
+        if text.strip():
+            _continue_last_cell(block, children_text(_MARKDOWN.parseInline(text.strip())[0].children or []))
+    if rows:
+        table_source = "|Property|Value|\n|-|-|\n" + "\n".join(rows)
+        first_row = paragraph.map[0] + closing + 1
+        # Row k of the rebuilt table is source line first_row + k; it sits on line k + 2 there.
+        _, rest = _table(_MARKDOWN.parse(table_source), 0, offset + first_row - 2, table_source.split("\n"))
+        block.rows.extend(rest.rows)
+        block.row_lines.extend(rest.row_lines)
+    return index + 3
+
+
+# -- the 2017–18 list style -------------------------------------------------------------------------------
+
+#: Option keys of the list style, as the options-table header names them.
+_OPTION_KEYS = {"Value": "Value", "TrueOption Value": "Value", "FalseOption Value": "Value", "Label": "Label",
+                "State": "State", "DefaultStatus": "DefaultStatus", "InvariantName": "InvariantName"}
+
+
+def is_property_list(inline: Token) -> bool:
+    """Whether a paragraph is a 2017–18 property list: it opens with ``**Key**:``."""
+    children = _without_empty_text(inline.children or [])
+    return (len(children) >= 4 and children[0].type == "strong_open" and children[2].type == "strong_close"
+            and children[1].type == "text" and children[3].type == "text" and children[3].content.startswith(":"))
+
+
+def _without_empty_text(children: list[Token]) -> list[Token]:
+    """markdown-it opens emphasis with an empty text token; drop those so keys are found by position."""
+    return [child for child in children if child.type != "text" or child.content]
+
+
+def _split_lines(children: list[Token]) -> list[list[Token]]:
+    """Split inline children at soft breaks and ``<br />`` tags."""
+    result: list[list[Token]] = [[]]
+    for child in children:
+        if child.type in ("softbreak", "hardbreak") or (child.type == "html_inline" and
+                                                        child.content.lower().startswith("<br")):
+            if result[-1]:
+                result.append([])
+        else:
+            result[-1].append(child)
+    return [line for line in result if line]
+
+
+def _key_values(children: list[Token]) -> list[tuple[str, list[Token]]]:
+    """``**Key**: value **Key2**: value2`` as ``[(key, value tokens), ...]``; text before the first key is
+    returned under the key ``""``."""
+    pairs: list[tuple[str, list[Token]]] = [("", [])]
+    children = _without_empty_text(children)
+    position = 0
+    while position < len(children):
+        child = children[position]
+        if (child.type == "strong_open" and position + 3 < len(children) and children[position + 1].type == "text"
+                and children[position + 2].type == "strong_close" and children[position + 3].type == "text"
+                and children[position + 3].content.startswith(":")):
+            rest = children[position + 3]
+            value_start = Token("text", "", 0, content=rest.content[1:])
+            pairs.append((children[position + 1].content.strip(), [value_start]))
+            position += 4
+            continue
+        pairs[-1][1].append(child)
+        position += 1
+    if not pairs[0][1]:
+        pairs.pop(0)
+    return pairs
+
+
+def _property_list(tokens: list[Token], index: int, offset: int, item_heading: str
+                   ) -> tuple[int, list[Block]]:
+    """A ``**Key**: value<br />`` paragraph (and the bullet list a key with no value introduces) as blocks.
+
+    ``**Options**:`` and its list become an options heading and table; another key whose
+    list follows (``**CascadeConfiguration**:``) gets the items as ``Key: value`` lines.
+    """
+    paragraph = tokens[index]
+    line = _line(paragraph, offset)
+    table = TableBlock(header=["Property", "Value"], line=line)
+    blocks: list[Block] = [table]
+    newlines = 0
+    for children in _split_lines(tokens[index + 1].children or []):
+        row_line = line + newlines
+        newlines += 1
+        for key, value in _key_values(children):
+            text = children_text(value)
+            if key:
+                table.rows.append([key, text])
+                table.row_lines.append(row_line)
+            elif table.rows:
+                _continue_last_cell(table, text)
+    index += 3
+    if not table.rows or table.rows[-1][1]:
+        return index, blocks
+    key = table.rows[-1][0]
+    if key == "Options":
+        table.rows.pop()
+        options_line = table.row_lines.pop()
+        options = TableBlock(header=[], line=options_line)
+        if tokens[index].type == "bullet_list_open":
+            index = _option_list(tokens, index, offset, options)
+        if not options.header:
+            options.header = ["Value", "Label"]
+        blocks += [Heading(f"{item_heading} Options", options_line, 4), options]
+        if not table.rows:
+            blocks.pop(0)
+    elif tokens[index].type == "bullet_list_open":
+        items: list[str] = []
+        index = _list_items(tokens, index, lambda inline: items.append(inline_text(inline)))
+        table.rows[-1][1] = "\n".join(items)
+    return index, blocks
+
+
+def _list_items(tokens: list[Token], index: int, visit) -> int:
+    """Call ``visit`` with each item's inline token of the bullet list at ``index``; return the index after it."""
+    depth = 0
+    while index < len(tokens):
+        kind = tokens[index].type
+        if kind == "bullet_list_open":
+            depth += 1
+        elif kind == "bullet_list_close":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        elif kind == "inline" and depth == 1:
+            visit(tokens[index])
+        index += 1
+    return index
+
+
+def _option_list(tokens: list[Token], index: int, offset: int, options: TableBlock) -> int:
+    """``- **Value**: 1 **Label**: x **State**: 0`` items as the rows of an options table."""
+    items: list[tuple[dict[str, str], int]] = []
+
+    def visit(inline: Token) -> None:
+        cells: dict[str, str] = {}
+        for key, value in _key_values(inline.children or []):
+            cells[_OPTION_KEYS.get(key, key)] = children_text(value)
+        items.append((cells, _line(inline, offset)))
+
+    index = _list_items(tokens, index, visit)
+    header: list[str] = ["Value"]
+    for cells, _ in items:
+        header += [key for key in cells if key not in header]
+    options.header = header
+    for cells, line in items:
+        options.rows.append([cells.get(key, "") for key in header])
+        options.row_lines.append(line)
+    return index
