@@ -42,6 +42,10 @@ SHAPES = {
     "y2023/msdyn_sessionparticipant.md": ("markdown-2023", "msdyn_sessionparticipant", 53, 0, 21),
     "y2023/mspp_adplacement.md": ("markdown-2023", "mspp_adplacement", 16, 16, 13),
     "y2023/mspp_columnpermission.2024-06.md": ("markdown-2023", "mspp_columnpermission", 15, 3, 13),
+    "y2019/commitment.md": ("markdown-2020", "commitment", 20, 7, 3),
+    "y2019/msdyn_orderlinetransaction.md": ("markdown-2020", "msdyn_orderlinetransaction", 96, 35, 13),
+    "y2018/advancedsimilarityrule.md": ("markdown-2018", "advancedsimilarityrule", 36, 7, 0),
+    "y2018/sdkmessagefilter.md": ("markdown-2018", "sdkmessagefilter", 32, 8, 0),
     "seeds/000_9c7df8c6ddd75b92.txt": ("markdown-generated", "msdyn_botsession", 33, 18, 25),
     "seeds/001_f5dc07776c538126.txt": ("plain-text", "msdyn_sessionevent", 36, 1, 13),
     "seeds/002_48bf6d517ae19c73.txt": ("markdown-2023", "msdyn_copilotinteraction", 34, 0, 14),
@@ -103,6 +107,30 @@ COLUMN_FACTS = [
     ("y2020/msdyn_presence.md", "msdyn_canuserset", dict(type="Boolean", default_value="True")),
     ("y2020/msdyn_ocsession.md", "bcc", dict(type="PartyList", targets=("account", "contact", "lead", "systemuser"))),
     ("y2023/columnmapping.md", "ismanaged", dict(type="Boolean", default_value="False")),
+    ("y2019/commitment.md", "statecode", dict(type="State", required_level="SystemRequired", options=())),
+    ("y2019/commitment.md", "statuscode", dict(type="Status", required_level="None", options=())),
+    ("y2019/msdyn_orderlinetransaction.md", "msdyn_amountmethod", dict(
+        type="Picklist", required_level="None", display_name="Amount Method", is_valid_for_form=True,
+        description="Select the amount calculation method used for this project contract estimate line. Valid "
+                    "values are:\n0: Multiply Quantity By Price\n1: Fixed Price\n2: Multiply Basis Quantity By "
+                    "Price\n3: Multiply Basis Amount By Percent")),
+    ("y2018/sdkmessagefilter.md", "availability", dict(type="Integer", required_level="SystemRequired",
+                                                       min_value=-2147483648, max_value=2147483647, format="None",
+                                                       writable=True, is_valid_for_form=False)),
+    ("y2018/sdkmessagefilter.md", "restrictionlevel", dict(type="Integer", min_value=0, max_value=255,
+                                                           is_valid_for_update=False)),
+    ("y2018/sdkmessagefilter.md", "introducedversion", dict(type="String", max_length=48,
+                                                            format_name="VersionNumber",
+                                                            display_name="Introduced Version",
+                                                            extra={"IsLocalizable": "False"})),
+    ("y2018/sdkmessagefilter.md", "sdkmessageid", dict(type="Lookup", targets=("sdkmessage",),
+                                                       display_name="SDK Message ID")),
+    ("y2018/sdkmessagefilter.md", "iscustomprocessingstepallowed", dict(type="Boolean", default_value="False")),
+    ("y2018/sdkmessagefilter.md", "createdby", dict(type="Lookup", targets=("systemuser",), writable=False)),
+    ("y2018/advancedsimilarityrule.md", "ngramsize", dict(type="Integer", min_value=1, max_value=3,
+                                                          display_name="Maximum Key Phrase Words")),
+    ("y2018/advancedsimilarityrule.md", "azureserviceconnectionid", dict(
+        type="Lookup", targets=("azureserviceconnection",), required_level="ApplicationRequired")),
     ("y2023/mspp_columnpermission.2024-06.md", "mspp_columnname", dict(type="String", max_length=400)),
 ]
 
@@ -121,6 +149,14 @@ OPTION_FACTS = [
     ("new/socialactivity.md", "community", [(0, "Other"), (1, "Facebook"), (2, "Twitter")]),
     ("y2023/columnmapping.md", "ismanaged", [(1, "Managed"), (0, "Unmanaged")]),
     ("new/activityparty.md", "donotemail", [(1, "Do Not Allow"), (0, "Allow")]),
+    ("y2019/msdyn_orderlinetransaction.md", "msdyn_amountmethod",
+     [(192350000, "Multiply Quantity By Price"), (192350001, "Fixed Price"),
+      (192350002, "Multiply Basis Quantity By Price"), (192350003, "Multiply Basis Amount By Percent"),
+      (690970000, "Tax Calculation")]),
+    ("y2018/sdkmessagefilter.md", "componentstate",
+     [(0, "Published"), (1, "Unpublished"), (2, "Deleted"), (3, "Deleted Unpublished")]),
+    ("y2018/sdkmessagefilter.md", "iscustomprocessingstepallowed", [(1, "Yes"), (0, "No")]),
+    ("y2018/advancedsimilarityrule.md", "isazuremlrequired", [(1, "Yes"), (0, "No")]),
 ]
 
 # document: {status value: state} and {state value: default status}.
@@ -130,6 +166,7 @@ STATE_FACTS = [
     ("new/socialactivity.md", {1: 1, 2: 1, 3: 1, 4: 0, 5: 2}, {0: 4, 1: 3, 2: 5}),
     ("y2020/msdyn_ocsession.md", {1: 0, 2: 1, 3: 2, 4: 3}, {0: 1, 1: 2, 2: 3, 3: 4}),
     ("y2023/columnmapping.md", {1: 0}, {0: 1}),
+    ("y2018/advancedsimilarityrule.md", {1: 0, 2: 1}, {0: 1, 1: 2}),
 ]
 
 

@@ -27,6 +27,12 @@ def _read_markdown(text: str) -> tuple[dict, Iterator[Block]]:
     return read_markdown(text)
 
 
+def _read_list_style_markdown(text: str) -> tuple[dict, Iterator[Block]]:
+    from dvschema.parsers.markdown import read_markdown
+
+    return read_markdown(text, list_style=True)
+
+
 def _read_plain_text(text: str) -> tuple[dict, Iterator[Block]]:
     from dvschema.parsers.plaintext import read_plain_text
 
@@ -34,12 +40,13 @@ def _read_plain_text(text: str) -> tuple[dict, Iterator[Block]]:
 
 
 #: Every format name and the reader that turns it into blocks. The four markdown
-#: generations share one token walker; the builder reads their differences from the blocks.
+#: generations share one token walker (the 2017–18 list style with its property lists read as
+#: tables); the builder reads their differences from the blocks.
 FORMATS: dict[str, Reader] = {
     "markdown-generated": _read_markdown,
     "markdown-2023": _read_markdown,
     "markdown-2020": _read_markdown,
-    "markdown-2018": _read_markdown,
+    "markdown-2018": _read_list_style_markdown,
     "plain-text": _read_plain_text,
 }
 

@@ -286,6 +286,8 @@ class TableBuilder:
                 key, value = self._property_row(row, line)
                 self._set_table_property(key, value, line)
         elif self.item is not None:
+            if self.item.section in COLUMN_SECTIONS:
+                self._split_lost_heading(block)
             self.item.has_table = True
             for row, line in zip(block.rows, block.row_lines):
                 key, value = self._property_row(row, line)
@@ -297,6 +299,22 @@ class TableBuilder:
             for row, line in zip(block.rows, block.row_lines):
                 self.warn(line, f"property row outside a column or relationship (section {self.section}); "
                                 "it is not part of any column", " | ".join(row))
+
+    def _split_lost_heading(self, block: TableBlock) -> None:
+        """A second property table naming another LogicalName under one heading lost its own heading.
+
+        Both columns are kept: the second one is started under its logical name, with a warning.
+        """
+        item = self.item
+        first = item.fields.get("logical_name") if item is not None and item.has_table else None
+        second = next((values.text_or_none(row[1]) for row in block.rows if len(row) >= 2 and
+                       row[0].strip() == "LogicalName"), None)
+        if item is None or not first or not second or second == first:
+            return
+        self.warn(block.line, f"two property tables under the heading {item.heading} (a lost heading?): columns "
+                              f"{first} and {second}; both are kept, the second under its logical name", second)
+        self._close_item()
+        self.item = _Item(heading=second, line=block.line, section=item.section)
 
     def _property_row(self, row: list[str], line: int) -> tuple[str, str]:
         if len(row) < 2:

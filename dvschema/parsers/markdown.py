@@ -88,17 +88,21 @@ def children_text(children: list[Token]) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def read_markdown(text: str) -> tuple[dict[str, str | list[str]], Iterator[Block]]:
-    """Split off the front matter and return it with the block stream of the body."""
+def read_markdown(text: str, list_style: bool = False) -> tuple[dict[str, str | list[str]], Iterator[Block]]:
+    """Split off the front matter and return it with the block stream of the body.
+
+    ``list_style`` reads ``**Key**: value`` paragraphs as property lists (the 2017–18 generation);
+    in the other generations such a line (``**Added by**:``) is running text.
+    """
     front_matter, body, offset = split_front_matter(text)
-    return front_matter, _blocks(_MARKDOWN.parse(body), offset, body.split("\n"))
+    return front_matter, _blocks(_MARKDOWN.parse(body), offset, body.split("\n"), list_style)
 
 
 def _line(token: Token, offset: int) -> int:
     return token.map[0] + 1 + offset if token.map else 0
 
 
-def _blocks(tokens: list[Token], offset: int, lines: list[str]) -> Iterator[Block]:
+def _blocks(tokens: list[Token], offset: int, lines: list[str], list_style: bool) -> Iterator[Block]:
     index = 0
     count = len(tokens)
     in_list = 0
@@ -128,7 +132,7 @@ def _blocks(tokens: list[Token], offset: int, lines: list[str]) -> Iterator[Bloc
             include = _INCLUDE.match(inline.content.strip())
             if include:
                 yield Paragraph("", line, include=include.group("name"))
-            elif not in_quote and is_property_list(inline):
+            elif list_style and not in_quote and is_property_list(inline):
                 index, blocks = _property_list(tokens, index, offset, item_heading)
                 yield from blocks
                 continue

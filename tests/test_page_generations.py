@@ -1,0 +1,161 @@
+"""The 2019 and 2017–18 generations: blank options tables, broken property tables, lost headings, list style."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import CORPUS, parsed
+from dvschema.diagnostics import InputError
+from dvschema.metaschema.fidelity import format_independent_dump
+from dvschema.parsers import detect_format, parse_text
+
+COMMITMENT = CORPUS / "y2019/commitment.md"
+ORDER_LINE = CORPUS / "y2019/msdyn_orderlinetransaction.md"
+SIMILARITY_RULE = CORPUS / "y2018/advancedsimilarityrule.md"
+MESSAGE_FILTER = CORPUS / "y2018/sdkmessagefilter.md"
+
+
+def test_an_options_table_of_one_blank_row_means_no_options():
+    text = COMMITMENT.read_text(encoding="utf-8")
+    assert "| Value | Label | State |\n|-------|-------|-------|\n|       |       |       |\n" in text
+    table = parsed(COMMITMENT).table
+    assert table.column("statuscode").options == () and table.column("statecode").options == ()
+
+
+def test_a_blank_row_among_options_is_still_an_error():
+    text = COMMITMENT.read_text(encoding="utf-8").replace(
+        "|       |       |       |\n", "|       |       |       |\n|1|Open|0|\n", 1)
+    with pytest.raises(InputError) as error:
+        parse_text(text, "edited.md")
+    assert str(error.value).startswith("edited.md:350: error: an option needs a whole-number value")
+
+
+def test_broken_property_table_keeps_every_property_of_the_column():
+    result = parsed(ORDER_LINE)
+    assert result.warnings == []
+    column = result.table.column("msdyn_amountmethod")
+    assert (column.schema_name, column.type, column.required_level, column.display_name, column.extra) == (
+        "msdyn_AmountMethod", "Picklist", "None", "Amount Method", {})
+
+
+def test_description_continued_on_pipe_free_lines_directly_after_its_row_is_one_description():
+    text = ORDER_LINE.read_text(encoding="utf-8")
+    broken = "Valid values are: |\n\n0: Multiply Quantity By Price"
+    assert broken in text
+    adjacent = parse_text(text.replace(broken, "Valid values are:\n0: Multiply Quantity By Price"), "edited.md")
+    assert adjacent.warnings == []
+    assert adjacent.table.column("msdyn_amountmethod") == parsed(ORDER_LINE).table.column("msdyn_amountmethod")
+
+
+def test_broken_table_rows_keep_their_page_lines():
+    text = ORDER_LINE.read_text(encoding="utf-8").replace("|Type|Picklist|\n\n#### msdyn_AmountMethod Options",
+                                                          "|Type|Pick list|\n\n#### msdyn_AmountMethod Options", 1)
+    table = parse_text(text, "edited.md").table
+    assert table.column("msdyn_amountmethod").type == "Pick list"
+    lines = text.split("\n")
+    assert lines[204] == "|Type|Pick list|"  # line 205 of the page
+    text = text.replace("|RequiredLevel|None|\n|Type|Pick list|", "|RequiredLevel|Mandatory|\n|Type|Pick list|", 1)
+    with pytest.raises(InputError) as error:
+        parse_text(text, "edited.md")
+    assert str(error.value).startswith("edited.md:204: error: bad value for RequiredLevel (found 'Mandatory'")
+
+
+def test_two_property_tables_under_one_heading_warn_and_keep_both_columns():
+    text = COMMITMENT.read_text(encoding="utf-8")
+    heading = '### <a name="BKMK_CommitmentId"></a> CommitmentId\n'
+    assert heading in text
+    result = parse_text(text.replace(heading, ""), "lost.md")
+    names = [column.logical_name for column in result.table.columns]
+    start = names.index("activityid")
+    assert names[start:start + 4] == ["activityid", "activitytypecode", "commitmentid", "effort"]
+    assert len(names) == 20 and result.table.column("commitmentid").type == "Uniqueidentifier"
+    [warning] = result.warnings
+    assert warning.render() == (
+        "lost.md:189: warning: two property tables under the heading ActivityTypeCode (a lost heading?): columns "
+        "activitytypecode and commitmentid; both are kept, the second under its logical name (found 'commitmentid')")
+
+
+def test_list_style_is_detected_as_its_own_format():
+    assert detect_format(MESSAGE_FILTER.read_text(encoding="utf-8")) == "markdown-2018"
+    assert detect_format(COMMITMENT.read_text(encoding="utf-8")) == "markdown-2020"
+
+
+def test_list_style_table_properties():
+    table = parsed(MESSAGE_FILTER).table
+    assert (table.logical_name, table.schema_name, table.display_name, table.display_collection_name,
+            table.entity_set_name, table.primary_id_attribute, table.primary_name_attribute, table.ownership_type,
+            table.extra, table.description) == (
+        "sdkmessagefilter", "SdkMessageFilter", "Sdk Message Filter", "Sdk Message Filters", "sdkmessagefilters",
+        "sdkmessagefilterid", None, "OrganizationOwned", {"IsBPFEntity": "False"},
+        "Filter that defines which SDK messages are valid for each type of entity.")
+
+
+def test_list_style_state_options_keep_default_status_and_invariant_name():
+    options = parsed(SIMILARITY_RULE).table.column("statecode").options
+    assert [(o.value, o.label, o.default_status, o.invariant_name) for o in options] == [
+        (0, "Active", 1, "Active"), (1, "Inactive", 2, "Inactive")]
+
+
+def test_list_style_relationship_cascade_and_menu_from_bullet_lists():
+    table = parsed(SIMILARITY_RULE).table
+    relationship = next(r for r in table.relationships
+                        if r.schema_name == "advancedsimilarityrule_textanalyticsentitymapping")
+    assert (relationship.kind, relationship.referencing_entity, relationship.referencing_attribute,
+            relationship.is_customizable) == ("one_to_many", "textanalyticsentitymapping",
+                                              "advancedsimilarityruleid", False)
+    assert relationship.cascade == {"Assign": "NoCascade", "Delete": "Cascade", "Merge": "NoCascade",
+                                    "Reparent": "NoCascade", "Share": "NoCascade", "Unshare": "NoCascade"}
+    assert relationship.associated_menu == {"Behavior": "DoNotDisplay", "Group": "Details", "Label": "",
+                                            "Order": "1000"}
+
+
+def test_list_style_bad_value_is_located_at_its_line():
+    text = MESSAGE_FILTER.read_text(encoding="utf-8").replace("**MaxValue**: 255<br />", "**MaxValue**: lots<br />")
+    with pytest.raises(InputError) as error:
+        parse_text(text, "edited.md")
+    assert str(error.value) == ("edited.md:109: error: bad value for MaxValue (found 'lots', expected a number such "
+                                "as 100, -1.5 or 1E-12)")
+
+
+def test_list_style_and_table_style_of_the_same_facts_give_the_same_column():
+    table_style = """# x Entity Reference
+
+## Writable attributes
+
+### <a name="BKMK_Availability"></a> Availability
+
+|Property|Value|
+|--------|-----|
+|Description|Identifies where a method will be exposed.|
+|DisplayName|Availability|
+|LogicalName|availability|
+|RequiredLevel|SystemRequired|
+|Type|Picklist|
+
+#### Availability Options
+
+|Value|Label|
+|-----|-----|
+|0|Server|
+|1|Client|
+"""
+    list_style = """# x Entity Reference
+
+## Writable attributes
+
+### <a name="BKMK_Availability"></a> Availability
+
+**Description**: Identifies where a method will be exposed.<br />
+**DisplayName**: Availability<br />
+**LogicalName**: availability<br />
+**RequiredLevel**: SystemRequired<br />
+**Type**: Picklist<br />
+**Options**:
+
+- **Value**: 0 **Label**: Server
+- **Value**: 1 **Label**: Client
+"""
+    first = parse_text(table_style, "a.md")
+    second = parse_text(list_style, "b.md")
+    assert second.table.source.format == "markdown-2018" and second.warnings == []
+    assert format_independent_dump(first.table) == format_independent_dump(second.table)
