@@ -33,7 +33,8 @@ def _reports_input_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except InputError as error:
-            click.echo(error.diagnostic.render(), err=True)
+            for diagnostic in getattr(error, "diagnostics", None) or [error.diagnostic]:
+                click.echo(diagnostic.render(), err=True)
             sys.exit(EXIT_INPUT_ERROR)
         except BrokenPipeError:
             sys.exit(EXIT_CLEAN)
@@ -69,31 +70,70 @@ def main() -> None:
               help="Write a catalog of every table parsed to this file.")
 @click.option("--format", "format_name", type=click.Choice(FORMAT_NAMES), default=None,
               help="Force the document format instead of detecting it.")
+@click.option("--keep-going", is_flag=True,
+              help="When pages fail, still write the catalog of the pages that parsed (and exit 2).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Parse a folder's pages in this many processes.")
+@click.option("--indent", is_flag=True, help="Indent the catalog JSON for humans (default: compact).")
+@click.option("--show-layers", is_flag=True,
+              help="Print, instead of JSON, which page each fact of a layered table came from.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings.")
 @_reports_input_errors
-def parse(paths: tuple[Path, ...], output: Path | None, format_name: str | None, quiet: bool) -> None:
+def parse(paths: tuple[Path, ...], output: Path | None, format_name: str | None, keep_going: bool, jobs: int,
+          indent: bool, show_layers: bool, quiet: bool) -> None:
     """Parse table reference documents into canonical JSON.
 
     One FILE prints that table; several paths or a folder (searched recursively) make a
-    catalog, printed or written with -o.
+    catalog, printed or written with -o. Every page that fails is reported; extension pages
+    are layered on their base page.
     """
     from dvschema.metaschema import dump_json
-    from dvschema.parsers import parse_file, parse_paths
+    from dvschema.parsers import build_catalog, parse_file
 
-    if len(paths) == 1 and paths[0].is_file() and output is None:
+    if len(paths) == 1 and paths[0].is_file() and output is None and not show_layers:
         result = parse_file(paths[0], format_name)
         _print_warnings(result.warnings, quiet)
         click.echo(dump_json(result.table), nl=False)
         return
-    catalog, warnings = parse_paths(paths, format_name)
-    _print_warnings(warnings, quiet)
-    text = dump_json(catalog)
-    if output is None:
-        click.echo(text, nl=False)
+    build = build_catalog(paths, format_name, jobs=jobs)
+    _print_warnings(build.warnings, quiet)
+    for error in build.errors:
+        click.echo(error.render(), err=True)
+    if build.errors and not keep_going:
+        click.echo(f"{len(build.errors)} of the pages failed; no catalog written (--keep-going writes the others)",
+                   err=True)
+        sys.exit(EXIT_INPUT_ERROR)
+    catalog = build.catalog
+    if show_layers:
+        from dvschema.parsers.layers import describe_layers
+
+        click.echo("".join(describe_layers(table) for table in catalog.tables.values()), nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
-        if not quiet:
-            click.echo(f"wrote {len(catalog.tables)} tables to {output}", err=True)
+        text = dump_json(catalog, indent=indent)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            _write_whole(output, text)
+            if not quiet:
+                click.echo(f"wrote {len(catalog.tables)} tables to {output}", err=True)
+    if build.errors:
+        click.echo(f"left out {len(build.left_out)} pages that failed: " + ", ".join(build.left_out), err=True)
+        sys.exit(EXIT_INPUT_ERROR)
+
+
+def _write_whole(output: Path, text: str) -> None:
+    """Write a file whole or not at all: a temporary file beside it, renamed into place."""
+    import os
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent or ".")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, output)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 SEVERITY_NAMES = ("breaking", "warning", "info", "none")
@@ -186,32 +226,53 @@ def drift_check(files: tuple[Path, ...], baseline: Path | None, report_format: s
 @main.command("docs")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--strict", is_flag=True, help="A file that is no table reference page is an error, not skipped.")
+@click.option("--lint", is_flag=True, help="Also check what the pages say (DL rules: bounds, options, targets, "
+                                           "primary attributes); a finding exits 1.")
 @_reports_input_errors
-def docs_command(files: tuple[Path, ...], strict: bool) -> None:
-    """Check that table reference documents parse cleanly and their JSON matches the metaschema."""
+def docs_command(files: tuple[Path, ...], strict: bool, lint: bool) -> None:
+    """Check that table reference documents (files or folders) parse cleanly and match the metaschema.
+
+    Every page that fails is reported (exit 2); warnings, and with --lint lint findings, exit 1.
+    """
     import json
 
-    from dvschema.diagnostics import NotATableReference
+    from dvschema.diagnostics import InputError, NotATableReference
     from dvschema.metaschema import dump_json, validate_document
-    from dvschema.parsers import parse_file
+    from dvschema.parsers import iter_document_paths, parse_file
 
-    warnings = 0
+    findings = 0
     checked = 0
-    for path in files:
+    failed = 0
+    for path, _ in iter_document_paths(files):
         try:
             result = parse_file(path)
+            validate_document(json.loads(dump_json(result.table)), "table.schema.json", str(path))
         except NotATableReference as error:
             if strict:
-                raise
-            click.echo(f"{path}: skipped: not a table reference page ({error.diagnostic.found})", err=True)
+                click.echo(error.diagnostic.render(), err=True)
+                failed += 1
+            else:
+                click.echo(f"{path}: skipped: not a table reference page ({error.diagnostic.found})", err=True)
             continue
-        validate_document(json.loads(dump_json(result.table)), "table.schema.json", str(path))
+        except InputError as error:
+            click.echo(error.diagnostic.render(), err=True)
+            failed += 1
+            continue
         checked += 1
         for warning in result.warnings:
             click.echo(warning.render())
-            warnings += 1
-    click.echo(f"{checked} documents checked, {warnings} warnings", err=True)
-    if warnings:
+            findings += 1
+        if lint:
+            from dvschema.lint import lint_page
+
+            for finding in lint_page(result.table, result.locations, str(path)):
+                click.echo(finding.render())
+                findings += 1
+    kind = "findings" if lint else "warnings"
+    click.echo(f"{checked} documents checked, {findings} {kind}" + (f", {failed} failed" if failed else ""), err=True)
+    if failed:
+        sys.exit(EXIT_INPUT_ERROR)
+    if findings:
         sys.exit(EXIT_FINDINGS)
 
 

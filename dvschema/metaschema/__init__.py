@@ -50,11 +50,12 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
 
 
-def dump_json(model: Table | Catalog) -> str:
-    """Serialize a table or catalog as canonical JSON (model field order, two-space indent)."""
+def dump_json(model: Table | Catalog, indent: bool = True) -> str:
+    """Serialize a table or catalog as canonical JSON (model field order; two-space indent, or compact)."""
     import orjson
 
-    return orjson.dumps(model.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode() + "\n"
+    option = orjson.OPT_INDENT_2 if indent else 0
+    return orjson.dumps(model.model_dump(mode="json"), option=option).decode() + "\n"
 
 
 def validate_document(data: Any, schema_name: str, path: str) -> None:

@@ -131,6 +131,20 @@ class Source(_Frozen):
     sha256: str
 
 
+LayerChangeKind = Literal["column-added", "column-changed", "option-added", "target-added", "relationship-added",
+                          "message-added"]
+
+
+class LayerChange(_Frozen):
+    """One change an extension page (a Dynamics 365 page extending a Dataverse table) made to its base table."""
+
+    kind: LayerChangeKind
+    column: str | None = Field(None, description="The column changed or added, if any.")
+    item: str | None = Field(None, description="The field, option value, target, relationship or message.")
+    value: str | None = Field(None, description="What the extension page states, as text.")
+    source: Source
+
+
 class Table(_Frozen):
     """One Dataverse table (entity) with its columns, relationships and messages."""
 
@@ -156,6 +170,8 @@ class Table(_Frozen):
     relationships: tuple[Relationship, ...] = ()
     extra: dict[str, str] = Field(default_factory=dict, description="Table property rows the parser does not map.")
     source: Source | None = None
+    layers: tuple[LayerChange, ...] = Field((), description="Changes extension pages made to this (base) table, "
+                                                            "each with the page it came from.")
 
     def column(self, logical_name: str) -> Column:
         """Return the column with this logical name; raise KeyError if there is none."""

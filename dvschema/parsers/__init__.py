@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 from dvschema.diagnostics import Diagnostic, InputError, NotATableReference
 from dvschema.metaschema.model import Catalog, Table
 from dvschema.parsers.blocks import Block
-from dvschema.parsers.builder import TableBuilder
+from dvschema.parsers.builder import PageLocations, TableBuilder
 
 Reader = Callable[[str], tuple[dict, Iterator[Block]]]
 
@@ -56,10 +56,14 @@ DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt")
 
 @dataclass(frozen=True)
 class ParseResult:
-    """A parsed table and the warnings its document raised."""
+    """A parsed table, the warnings its document raised, and where on the page its parts are.
+
+    ``locations`` is empty for a result read from the parse cache.
+    """
 
     table: Table
     warnings: list[Diagnostic] = field(default_factory=list)
+    locations: PageLocations = field(default_factory=PageLocations)
 
 
 def normalize_text(data: bytes, path: str) -> str:
@@ -123,7 +127,7 @@ def parse_text(text: str, path: str = "<string>", format: str | None = None, *, 
     for block in blocks:
         builder.feed(block)
     table = builder.build()
-    return ParseResult(table, builder.warnings)
+    return ParseResult(table, builder.warnings, builder.locations())
 
 
 def parse_file(path: str | os.PathLike[str], format: str | None = None, *, use_cache: bool = False
@@ -161,32 +165,100 @@ def iter_document_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tup
             yield path, True
 
 
-def parse_paths(paths: Iterable[str | os.PathLike[str]], format: str | None = None, *, use_cache: bool = False
-                ) -> tuple[Catalog, list[Diagnostic]]:
-    """Parse files and folders into a catalog; a table described twice is an error.
+@dataclass(frozen=True)
+class CatalogBuild:
+    """What parsing many pages gave: the catalog, warnings, and every page that failed (each located)."""
 
-    A file found in a folder that is no table reference page (a README) is skipped with a
-    warning; a file named explicitly must be one.
-    """
-    tables: dict[str, Table] = {}
-    warnings: list[Diagnostic] = []
-    for path, named in iter_document_paths(paths):
+    catalog: Catalog
+    warnings: list[Diagnostic]
+    errors: list[Diagnostic]
+    left_out: list[str]
+
+
+class PageErrors(InputError):
+    """Several pages failed; ``diagnostics`` holds every error, ``diagnostic`` the first."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__(diagnostics[0])
+        self.diagnostics = diagnostics
+
+
+def _parse_page(job: tuple[Path, bool, str | None, bool]) -> ParseResult | Diagnostic:
+    """Parse one page of a catalog; a failure is returned as its diagnostic (also from a worker process)."""
+    path, named, format, use_cache = job
+    try:
+        return parse_file(path, format, use_cache=use_cache)
+    except NotATableReference as error:
+        if named:
+            return error.diagnostic
+        return Diagnostic(error.diagnostic.path, error.diagnostic.line, "skipped: not a table reference page",
+                          "warning", error.diagnostic.found)
+    except InputError as error:
+        return error.diagnostic
+
+
+def _parse_pages(jobs: list[tuple[Path, bool, str | None, bool]], processes: int
+                 ) -> list[ParseResult | Diagnostic]:
+    """Parse pages in order, in ``processes`` worker processes when there are enough pages for it."""
+    if processes > 1 and len(jobs) > 1:
+        import multiprocessing
+
         try:
-            result = parse_file(path, format, use_cache=use_cache)
-        except NotATableReference as error:
-            if named:
-                raise
-            warnings.append(Diagnostic(error.diagnostic.path, error.diagnostic.line,
-                                       "skipped: not a table reference page", "warning", error.diagnostic.found))
+            context = multiprocessing.get_context("fork")
+            with context.Pool(min(processes, len(jobs))) as pool:
+                return pool.map(_parse_page, jobs, chunksize=max(1, len(jobs) // (processes * 4)))
+        except (ValueError, OSError, AssertionError):
+            # No fork on this platform, or a daemonic process (which may not have children): one process.
+            pass
+    return [_parse_page(job) for job in jobs]
+
+
+def build_catalog(paths: Iterable[str | os.PathLike[str]], format: str | None = None, *, use_cache: bool = False,
+                  jobs: int = 1) -> CatalogBuild:
+    """Parse files and folders into a catalog of the pages that parsed, and report every page that failed.
+
+    Extension pages are layered on their base page (:mod:`dvschema.parsers.layers`); two full
+    descriptions of one table are an error for the second page. A file found in a folder that
+    is no table reference page (a README) is skipped with a warning; a file named explicitly
+    must be one.
+    """
+    from dvschema.parsers.layers import combine
+
+    work = [(path, named, format, use_cache) for path, named in iter_document_paths(paths)]
+    warnings: list[Diagnostic] = []
+    errors: list[Diagnostic] = []
+    left_out: list[str] = []
+    pages: dict[str, list[Table]] = {}
+    for (path, _, _, _), result in zip(work, _parse_pages(work, jobs)):
+        if isinstance(result, Diagnostic):
+            if result.severity == "warning":
+                warnings.append(result)
+            else:
+                errors.append(result)
+                left_out.append(str(path))
             continue
         warnings.extend(result.warnings)
-        name = result.table.logical_name
-        if name in tables:
-            first = tables[name].source.path if tables[name].source else "?"
-            raise InputError.at(str(path), None, f"table {name} is already described by {first}",
-                                found=name, expected="one document per table in a catalog")
-        tables[name] = result.table
-    return Catalog(tables=dict(sorted(tables.items()))), warnings
+        pages.setdefault(result.table.logical_name, []).append(result.table)
+    tables: dict[str, Table] = {}
+    for name, described in pages.items():
+        table, problem = combine(described)
+        if table is None:
+            second = described[-1].source.path if described[-1].source else "?"
+            errors.append(Diagnostic(second, None, f"table {name} is {problem}", "error", name,
+                                     "one document per table in a catalog (or a base page and its extensions)"))
+            left_out.append(second)
+            table = described[0]
+        tables[name] = table
+    return CatalogBuild(Catalog(tables=dict(sorted(tables.items()))), warnings, errors, left_out)
+
+
+def parse_paths(paths: Iterable[str | os.PathLike[str]], format: str | None = None, *, use_cache: bool = False,
+                jobs: int = 1) -> tuple[Catalog, list[Diagnostic]]:
+    """Parse files and folders into a catalog; raise :class:`PageErrors` naming every page that failed."""
+    build = build_catalog(paths, format, use_cache=use_cache, jobs=jobs)
+    if build.errors:
+        raise PageErrors(build.errors)
+    return build.catalog, build.warnings
 
 
 def load_metadata(path: str | Path, *, use_cache: bool = True) -> Catalog:

@@ -133,6 +133,20 @@ class _Item:
     extra: dict[str, str] = field(default_factory=dict)
     options: list[Option] = field(default_factory=list)
     has_table: bool = False
+    property_lines: dict[str, int] = field(default_factory=dict)
+    option_lines: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PageLocations:
+    """Page lines of what the model holds (the model itself carries no lines), for located lint findings.
+
+    ``columns`` is aligned with ``Table.columns``: each column's heading line, the line of each
+    property row by property name, and the line of each option in order.
+    """
+
+    table_properties: dict[str, int] = field(default_factory=dict)
+    columns: tuple[tuple[int, dict[str, int], tuple[int, ...]], ...] = ()
 
 
 class TableBuilder:
@@ -156,6 +170,7 @@ class TableBuilder:
         self.options_column: _Item | None = None
         self.options_pending = False
         self.title_line: int | None = None
+        self.table_property_lines: dict[str, int] = {}
 
     # -- events -------------------------------------------------------------------------
 
@@ -323,6 +338,7 @@ class TableBuilder:
         return row[0].strip(), "\n".join(cell for cell in row[1:] if cell) if len(row) > 2 else row[1]
 
     def _set_table_property(self, key: str, value: str, line: int) -> None:
+        self.table_property_lines[key] = line
         target = TABLE_PROPERTIES.get(key)
         if target is None:
             self.table_extra[key] = value.strip()
@@ -337,12 +353,14 @@ class TableBuilder:
                                 expected=str(error)) from None
 
     def _set_column_property(self, item: _Item, key: str, value: str, line: int) -> None:
+        item.property_lines[key] = line
         mapped = COLUMN_PROPERTIES.get(key)
         if mapped is not None:
             name, converter = mapped
             item.fields[name] = self._convert(converter, key, value, line)
         elif key in BOOLEAN_LABELS:
             item.options.append(Option(value=BOOLEAN_LABELS[key], label=values.text_or_none(value)))
+            item.option_lines.append(line)
         else:
             item.extra[key] = value.strip()
 
@@ -370,6 +388,7 @@ class TableBuilder:
                 self.warn(line, "option of an unknown column", f"{option.value} {option.label}")
             return
         self.options_column.options.extend(options)
+        self.options_column.option_lines.extend(line for _, line in rows)
 
     def _option(self, header: list[str], row: list[str], line: int) -> Option:
         cells: dict[str, str] = {}
@@ -429,6 +448,11 @@ class TableBuilder:
 
     # -- result -------------------------------------------------------------------------
 
+    def locations(self) -> PageLocations:
+        """The page lines of the columns, their property rows and options (after :meth:`build`)."""
+        return PageLocations(dict(self.table_property_lines), tuple(
+            (item.line, dict(item.property_lines), tuple(item.option_lines)) for item in self.columns))
+
     def build(self) -> Table:
         """Return the table; raise :class:`InputError` when the document is not a complete table reference."""
         self._close_item()
@@ -459,7 +483,7 @@ class TableBuilder:
                      relationships=relationships, extra=self.table_extra, source=self.source)
 
     def _column(self, item: _Item) -> Column:
-        if not item.has_table:
+        if not item.has_table and not (item.section == "customized" and item.options):
             raise InputError.at(self.path, item.line, f"column {item.heading} has no property table",
                                 found="heading without a table", expected="'|Property|Value|' rows")
         fields = dict(item.fields)

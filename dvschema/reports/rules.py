@@ -22,14 +22,17 @@ class RuleDoc:
 
 
 def all_rule_docs() -> list[RuleDoc]:
-    """Validation rules (DV) then drift change kinds (DD), in code order."""
+    """Drift change kinds (DD), lint rules (DL) and validation rules (DV), in code order."""
     from dvschema.drift.kinds import CHANGE_KINDS
+    from dvschema.lint import LINT_RULES
     from dvschema.validation.rules import RULES
 
     docs = [RuleDoc(rule.code, rule.name, rule.severity, rule.summary, rule.documentation,
                     f"Predicts: {rule.server_error}" if rule.server_error else None) for rule in RULES]
     docs += [RuleDoc(kind.code, kind.name, kind.severity, kind.reason, f"{kind.reason}\n\nMessage: {kind.template}")
              for kind in CHANGE_KINDS]
+    docs += [RuleDoc(rule.code, rule.name, rule.severity, rule.summary, rule.documentation,
+                     "Run by: dvschema docs --lint") for rule in LINT_RULES]
     return sorted(docs, key=lambda doc: doc.code)
 
 
@@ -54,7 +57,8 @@ def rules_markdown() -> str:
     lines = ["# dvschema rules", "",
              "Generated from the rule registries by `python -m dvschema.reports.rules`; do not edit.", "",
              "Validation rules (`DV1xx`) are selected and ignored by code, code prefix or name; drift change kinds",
-             "(`DD1xx`-`DD5xx`) are ranked `breaking`, `warning` or `info`.", ""]
+             "(`DD1xx`-`DD5xx`) are ranked `breaking`, `warning` or `info`; metadata lint rules (`DL1xx`) check",
+             "what a page says (`dvschema docs --lint`).", ""]
     for doc in all_rule_docs():
         lines += [f"## {doc.code} `{doc.name}`", "", f"Default severity: **{doc.severity}**.", "",
                   doc.documentation, ""]

@@ -1,0 +1,116 @@
+"""Extension pages layered on their base table.
+
+A Dynamics 365 page that extends a Dataverse table ("The Microsoft Dynamics 365 X table
+extends the Microsoft Dataverse X table") states only what it changes: customized columns
+("Changes from ...") with added options or targets or other property values, new columns,
+relationships and messages. In a catalog holding both pages, the table is the base page with
+those changes applied; every change is recorded in ``Table.layers`` with the page it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dvschema.metaschema.model import Column, LayerChange, Source, Table
+
+_EXTENDS = re.compile(r"\btable extends the\b.*\btable\b", re.I | re.S)
+# Column fields that identify the column or that the section implies; never a change of their own.
+_IDENTITY_FIELDS = frozenset({"schema_name", "logical_name", "writable", "options", "targets", "extra",
+                              "changes_from"})
+
+
+def is_extension(table: Table) -> bool:
+    """Whether a page extends a table described elsewhere (its note says so, or it customizes columns)."""
+    return any(_EXTENDS.search(note) for note in table.notes) or any(
+        column.changes_from is not None for column in table.columns)
+
+
+def layer(base: Table, extension: Table) -> Table:
+    """Return ``base`` with the changes ``extension`` states applied, each recorded with its source."""
+    source = extension.source or Source(path="<extension>", format="catalog", sha256="")
+    changes: list[LayerChange] = []
+    columns = list(base.columns)
+    positions = {column.logical_name: index for index, column in enumerate(columns)}
+    for column in extension.columns:
+        index = positions.get(column.logical_name)
+        if index is None:
+            positions[column.logical_name] = len(columns)
+            columns.append(column)
+            changes.append(LayerChange(kind="column-added", column=column.logical_name, source=source))
+        else:
+            columns[index] = _layer_column(columns[index], column, source, changes)
+    relationships = list(base.relationships)
+    known = {relationship.schema_name for relationship in relationships}
+    for relationship in extension.relationships:
+        if relationship.schema_name not in known:
+            relationships.append(relationship)
+            changes.append(LayerChange(kind="relationship-added", item=relationship.schema_name, source=source))
+    messages = list(base.messages)
+    names = {message.name for message in messages}
+    for message in extension.messages:
+        if message.name not in names:
+            messages.append(message)
+            changes.append(LayerChange(kind="message-added", item=message.name, source=source))
+    notes = base.notes + tuple(note for note in extension.notes if note not in base.notes)
+    return base.model_copy(update={"columns": tuple(columns), "relationships": tuple(relationships),
+                                   "messages": tuple(messages), "notes": notes,
+                                   "layers": base.layers + tuple(changes)})
+
+
+def _layer_column(base: Column, extension: Column, source: Source, changes: list[LayerChange]) -> Column:
+    name = base.logical_name
+    update: dict[str, Any] = {}
+    values = {option.value for option in base.options}
+    added_options = [option for option in extension.options if option.value not in values]
+    if added_options:
+        update["options"] = base.options + tuple(added_options)
+        changes += [LayerChange(kind="option-added", column=name, item=str(option.value), value=option.label,
+                                source=source) for option in added_options]
+    added_targets = [target for target in extension.targets if target not in base.targets]
+    if added_targets:
+        update["targets"] = base.targets + tuple(added_targets)
+        changes += [LayerChange(kind="target-added", column=name, item=target, source=source)
+                    for target in added_targets]
+    for field, value in extension:
+        if field in _IDENTITY_FIELDS or value is None or value == getattr(base, field):
+            continue
+        update[field] = value
+        changes.append(LayerChange(kind="column-changed", column=name, item=field, value=str(value), source=source))
+    for key, value in extension.extra.items():
+        if base.extra.get(key) != value:
+            update.setdefault("extra", dict(base.extra))[key] = value
+            changes.append(LayerChange(kind="column-changed", column=name, item=key, value=value, source=source))
+    return base.model_copy(update=update) if update else base
+
+
+def combine(tables: list[Table]) -> tuple[Table | None, str | None]:
+    """Layer the pages that describe one table: the base (the one page that is no extension) first.
+
+    Returns ``(table, None)``, or ``(None, reason)`` when two pages are each a full description.
+    """
+    bases = [table for table in tables if not is_extension(table)]
+    if len(bases) > 1:
+        return None, "described by " + " and ".join(t.source.path if t.source else "?" for t in bases)
+    ordered = bases + [table for table in tables if is_extension(table)]
+    result = ordered[0]
+    for extension in ordered[1:]:
+        result = layer(result, extension)
+    return result, None
+
+
+def describe_layers(table: Table) -> str:
+    """One line per fact an extension page changed, with the page it came from (``dvschema parse --show-layers``)."""
+    base = table.source.path if table.source else "?"
+    lines = [f"{table.logical_name}: {base}"]
+    for change in table.layers:
+        what = {
+            "column-added": f"column {change.column} added",
+            "column-changed": f"{change.column}.{change.item} = {change.value}",
+            "option-added": f"{change.column} option {change.item} {change.value!r} added",
+            "target-added": f"{change.column} target {change.item} added",
+            "relationship-added": f"relationship {change.item} added",
+            "message-added": f"message {change.item} added",
+        }[change.kind]
+        lines.append(f"  {what}  ({change.source.path})")
+    return "\n".join(lines) + "\n"
