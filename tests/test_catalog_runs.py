@@ -1,0 +1,141 @@
+"""Catalogs of many pages: extension pages layered on their base, whole-folder runs, --jobs, metadata lint."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import CORPUS, SEED_BOTSESSION
+from dvschema.cli import main
+from dvschema.parsers import build_catalog, parse_file, parse_paths
+from dvschema.validation import Validator
+
+LAYERS = CORPUS / "layers"
+BASE = LAYERS / "dataverse/elasticfileattachment.md"
+EXTENSION = LAYERS / "dynamics365/elasticfileattachment.md"
+EXTENSION_SOURCE = str(EXTENSION)
+# A record that binds ObjectId to an msdyn_copilotevent: only the Dynamics 365 page adds that target
+# and its relationship (navigation property objectid_msdyn_copilotevent).
+COPILOT_BIND = {"objectid_msdyn_copilotevent@odata.bind": "/msdyn_copilotevents(5b7e3c1a-8a0f-4b52-9d55-0c6f2f0c2a11)",
+                "filename": "transcript.txt"}
+
+
+def test_extension_page_is_layered_on_its_base_with_the_source_of_each_change():
+    catalog, warnings = parse_paths([LAYERS])
+    assert warnings == []
+    table = catalog.tables["elasticfileattachment"]
+    assert table.source.path == str(BASE)
+    assert table.column("objectid").targets == ("componentversionnrddatasource", "sourcecontrolcomponentpayload",
+                                                "msdyn_copilotevent")
+    assert len(table.columns) == 17 and len(table.relationships) == 7 and len(table.messages) == 13
+    assert [(c.kind, c.column, c.item, c.source.path) for c in table.layers] == [
+        ("target-added", "objectid", "msdyn_copilotevent", EXTENSION_SOURCE),
+        ("relationship-added", None, "msdyn_copilotevent_ElasticFileAttachments", EXTENSION_SOURCE),
+        ("relationship-added", None, "ElasticFileAttachment_msdyn_copilotevent_msdyn_interactiondata",
+         EXTENSION_SOURCE)]
+
+
+def test_a_record_only_the_merged_table_accepts():
+    catalog, _ = parse_paths([LAYERS])
+    base = parse_file(BASE).table
+    assert [(v.code, v.column) for v in Validator(base, catalog=catalog).iter_violations(COPILOT_BIND)] == [
+        ("DV111", "objectid_msdyn_copilotevent@odata.bind")]
+    assert list(Validator(catalog.tables["elasticfileattachment"], catalog=catalog).iter_violations(COPILOT_BIND)) == []
+
+
+def test_show_layers_names_the_page_of_each_fact():
+    result = CliRunner().invoke(main, ["parse", str(LAYERS), "--show-layers"])
+    assert result.exit_code == 0
+    assert result.output == (
+        f"elasticfileattachment: {BASE}\n"
+        f"  objectid target msdyn_copilotevent added  ({EXTENSION})\n"
+        f"  relationship msdyn_copilotevent_ElasticFileAttachments added  ({EXTENSION})\n"
+        f"  relationship ElasticFileAttachment_msdyn_copilotevent_msdyn_interactiondata added  ({EXTENSION})\n")
+
+
+def test_two_full_pages_of_one_table_are_still_an_error():
+    build = build_catalog([CORPUS / "y2020/msdyn_liveconversation.2019.md",
+                           CORPUS / "y2020/msdyn_liveconversation.2020-07.md"])
+    [error] = build.errors
+    assert error.path == str(CORPUS / "y2020/msdyn_liveconversation.2020-07.md")
+    assert error.message.startswith("table msdyn_liveconversation is described by ")
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """Three good pages, two bad ones (a bad RequiredLevel, a bad MaxValue) and notes that are no page."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    shutil.copy(SEED_BOTSESSION, pages / "a_botsession.md")
+    shutil.copy(CORPUS / "y2018/sdkmessagefilter.md", pages / "b_sdkmessagefilter.md")
+    shutil.copy(CORPUS / "y2019/commitment.md", pages / "c_commitment.md")
+    text = (CORPUS / "new/discount.md").read_text(encoding="utf-8")
+    (pages / "d_discount.md").write_text(text.replace("|RequiredLevel|None|", "|RequiredLevel|Maybe|", 1))
+    text = (CORPUS / "y2018/sdkmessagefilter.md").read_text(encoding="utf-8")
+    (pages / "e_filter.md").write_text(text.replace("**MaxValue**: 255<br />", "**MaxValue**: lots<br />", 1))
+    (pages / "f_notes.md").write_text("Notes about these pages.\n")
+    return pages
+
+
+def _bad_lines(folder):
+    text = (folder / "d_discount.md").read_text().split("\n")
+    return text.index("|RequiredLevel|Maybe|") + 1
+
+
+def test_folder_reports_every_bad_page_and_writes_nothing(folder, tmp_path):
+    output = tmp_path / "catalog.json"
+    result = CliRunner().invoke(main, ["parse", str(folder), "-o", str(output)])
+    assert result.exit_code == 2 and not output.exists()
+    lines = result.output.strip().split("\n")
+    assert lines == [
+        f"{folder}/f_notes.md:1: warning: skipped: not a table reference page (found 'Notes about these pages.')",
+        f"{folder}/d_discount.md:{_bad_lines(folder)}: error: bad value for RequiredLevel (found 'Maybe', expected "
+        "one of None, Recommended, ApplicationRequired, SystemRequired)",
+        f"{folder}/e_filter.md:109: error: bad value for MaxValue (found 'lots', expected a number such as 100, "
+        "-1.5 or 1E-12)",
+        "2 of the pages failed; no catalog written (--keep-going writes the others)"]
+
+
+def test_keep_going_writes_the_good_pages_compactly_and_lists_those_left_out(folder, tmp_path):
+    output = tmp_path / "catalog.json"
+    result = CliRunner().invoke(main, ["parse", str(folder), "-o", str(output), "--keep-going"])
+    assert result.exit_code == 2
+    assert result.output.strip().split("\n")[-1] == (
+        f"left out 2 pages that failed: {folder}/d_discount.md, {folder}/e_filter.md")
+    text = output.read_text()
+    assert "\n" not in text.rstrip("\n")  # compact by default
+    assert sorted(json.loads(text)["tables"]) == ["commitment", "msdyn_botsession", "sdkmessagefilter"]
+    indented = tmp_path / "indented.json"
+    CliRunner().invoke(main, ["parse", str(folder), "-o", str(indented), "--keep-going", "--indent"])
+    assert indented.read_text().startswith('{\n  "model_version": "1",\n  "tables": {\n')
+    assert json.loads(indented.read_text()) == json.loads(text)
+
+
+def test_jobs_give_the_same_catalog_and_errors_as_one_process(folder):
+    one = build_catalog([folder])
+    two = build_catalog([folder], jobs=2)
+    assert two.catalog == one.catalog and two.errors == one.errors and two.left_out == one.left_out
+    assert len(one.errors) == 2 and len(one.catalog.tables) == 3
+
+
+def test_jobs_fall_back_to_one_process_where_fork_is_unavailable(folder, monkeypatch):
+    import multiprocessing
+
+    def no_fork(method=None):
+        raise ValueError("cannot find context for 'fork'")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    build = build_catalog([folder], jobs=2)
+    assert sorted(build.catalog.tables) == ["commitment", "msdyn_botsession", "sdkmessagefilter"]
+
+
+def test_docs_accepts_folders_and_reports_every_bad_page(folder):
+    result = CliRunner().invoke(main, ["docs", str(folder)])
+    assert result.exit_code == 2
+    assert f"{folder}/d_discount.md:{_bad_lines(folder)}: error: bad value for RequiredLevel" in result.output
+    assert f"{folder}/e_filter.md:109: error: bad value for MaxValue" in result.output
+    assert f"{folder}/f_notes.md: skipped: not a table reference page" in result.output
+    assert result.output.strip().split("\n")[-1] == "3 documents checked, 0 warnings, 2 failed"
