@@ -139,3 +139,58 @@ def test_docs_accepts_folders_and_reports_every_bad_page(folder):
     assert f"{folder}/e_filter.md:109: error: bad value for MaxValue" in result.output
     assert f"{folder}/f_notes.md: skipped: not a table reference page" in result.output
     assert result.output.strip().split("\n")[-1] == "3 documents checked, 0 warnings, 2 failed"
+
+
+# -- metadata lint: one edited real page per rule (the edit, the code, the page line) --------------------
+
+FILTER = CORPUS / "y2018/sdkmessagefilter.md"
+SIMILARITY = CORPUS / "y2018/advancedsimilarityrule.md"
+COMMITMENT = CORPUS / "y2019/commitment.md"
+_ACTIVITY_ID = COMMITMENT.read_text(encoding="utf-8").split("\n")[161:173]
+LINT_CASES = [
+    ("DL101", SEED_BOTSESSION, "|MaxValue|5|\n|MinValue|1|", "|MaxValue|5|\n|MinValue|9|", 143,
+     "msdyn_csatscore: MinValue 9 is above MaxValue 5"),
+    ("DL102", FILTER, "**MaxLength**: 48", "**MaxLength**: 2147483647", 78,
+     "introducedversion: MaxLength 2147483647 is beyond the String limit 1073741823"),
+    ("DL103", SIMILARITY, "- **Value**: 2 **Label**: Inactive **State**: 1",
+     "- **Value**: 2 **Label**: Inactive **State**: 5", 265,
+     "statuscode: status option 2 belongs to state 5, which is no state option (0, 1)"),
+    ("DL104", FILTER, "- **Value**: 3 **Label**: Deleted Unpublished", "- **Value**: 2 **Label**: Deleted Unpublished",
+     183, "componentstate: option value 2 (Deleted Unpublished) is already used by Deleted"),
+    ("DL105", SIMILARITY, "**DefaultStatus**: 2 **InvariantName**: Inactive",
+     "**DefaultStatus**: 7 **InvariantName**: Inactive", 249,
+     "statecode: state 1 has DefaultStatus 7, which is no status option"),
+    ("DL106", FILTER, "**Type**: Lookup<br />\n**Targets**: sdkmessage\n", "**Type**: Lookup<br />\n", 134,
+     "sdkmessageid: a Lookup column without Targets"),
+    ("DL107", COMMITMENT, '### <a name="BKMK_ImportSequenceNumber"></a>',
+     "\n".join(_ACTIVITY_ID) + '\n\n### <a name="BKMK_ImportSequenceNumber"></a>', 162 + len(_ACTIVITY_ID) + 1,
+     "activityid: listed both as a writable and as a read-only column"),
+    ("DL108", CORPUS / "new/activityparty.md", None, None, 41,
+     "PrimaryNameAttribute partyidname is no column of the table"),
+]
+
+
+@pytest.mark.parametrize("code,page,old,new,line,message", LINT_CASES, ids=[case[0] for case in LINT_CASES])
+def test_lint_rule_finds_its_case_at_the_page_line(code, page, old, new, line, message, tmp_path):
+    from dvschema.lint import lint_page
+    from dvschema.parsers import parse_text
+
+    text = page.read_text(encoding="utf-8")
+    clean = parse_text(text, "page.md")
+    if old is not None:
+        assert text.count(old) >= 1
+        assert [f.code for f in lint_page(clean.table, clean.locations, "page.md")] == []
+        text = text.replace(old, new, 1)
+    result = parse_text(text, "page.md")
+    findings = lint_page(result.table, result.locations, "page.md")
+    assert [(f.code, f.line, f.message) for f in findings] == [(code, line, message)]
+    path = tmp_path / "page.md"
+    path.write_text(text, encoding="utf-8")
+    run = CliRunner().invoke(main, ["docs", "--lint", str(path)])
+    assert run.exit_code == 1
+    assert f"{path}:{line}: {code} {findings[0].rule} {message}" in run.output
+
+
+def test_lint_rules_are_in_the_rules_registry():
+    result = CliRunner().invoke(main, ["rules", "DL106"])
+    assert result.exit_code == 0 and result.output.startswith("DL106 lookup-without-targets (default severity: error)")
