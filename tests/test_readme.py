@@ -53,7 +53,7 @@ def test_readme_pre_commit_snippet_names_the_shipped_hooks(tmp_path):
     snippet = re.search(r"```yaml\n(repos:.+?)\n```", README, re.S).group(1)
     hook_ids = re.findall(r"- id: (\S+)", snippet)
     shipped = re.findall(r"^- id: (\S+)", (ROOT / ".pre-commit-hooks.yaml").read_text(), re.M)
-    assert hook_ids == shipped == ["dvschema-validate", "dvschema-docs", "dvschema-drift"]
+    assert hook_ids == shipped == ["dvschema-validate", "dvschema-docs", "dvschema-lint", "dvschema-drift"]
     if which.which("pre-commit"):
         (tmp_path / ".pre-commit-config.yaml").write_text(snippet + "\n")
         checked = subprocess.run(["pre-commit", "validate-config", ".pre-commit-config.yaml"], cwd=tmp_path,
