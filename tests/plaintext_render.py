@@ -25,6 +25,20 @@ def _row(cells: list[str], separator: str) -> str:
     return "\n".join(line.rstrip(" ") for line in text.split("\n"))
 
 
+def _list_inlines(tokens, index):
+    depth = 0
+    for token in tokens[index:]:
+        depth += token.nesting if token.type.endswith("_list_open") or token.type.endswith("_list_close") else 0
+        if depth == 0:
+            return
+        if token.type == "inline":
+            yield token
+
+
+def _is_key_value_list(tokens, index) -> bool:
+    return any(child.type == "strong_open" for inline in _list_inlines(tokens, index) for child in inline.children)
+
+
 def render_plain_text(markdown: str, separator: str = " ") -> str:
     """Return the plain-text rendering of a markdown page."""
     _, body, _ = split_front_matter(markdown)
@@ -37,6 +51,9 @@ def render_plain_text(markdown: str, separator: str = " ") -> str:
         kind = token.type
         if kind.endswith("_list_open"):
             in_list += 1
+            if kind == "bullet_list_open" and in_list == 1 and _is_key_value_list(tokens, index):
+                # The 2017-18 option and cascade bullets show as lines; link lists (tables of contents) do not.
+                blocks.append("\n".join(inline_text(item) for item in _list_inlines(tokens, index)))
         elif kind.endswith("_list_close"):
             in_list -= 1
         elif kind == "blockquote_open":

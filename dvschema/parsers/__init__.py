@@ -89,7 +89,7 @@ def detect_format(text: str) -> str:
     list_style = False
     for line in text.split("\n", 400)[:400]:
         stripped = line.strip()
-        if stripped.startswith("|") or stripped.startswith("#") or stripped == "---":
+        if stripped.startswith("#"):
             markdown = True
         if stripped.startswith("ms.topic: generated-reference") or stripped.startswith("| Name <br />Is Event?") \
                 or stripped.startswith("|Value|Details|"):
@@ -98,7 +98,8 @@ def detect_format(text: str) -> str:
             legacy_2020 = True
         if stripped.startswith(("**LogicalName**:", "**SchemaName**:")):
             list_style = True
-    if not markdown:
+    # Pipes alone do not make markdown: a rendered page keeps the rows of a table its Description broke.
+    if not markdown and not text.startswith("---\n"):
         return "plain-text"
     if list_style:
         return "markdown-2018"

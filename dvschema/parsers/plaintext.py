@@ -21,6 +21,11 @@ _OPTION_ROW = re.compile(r"^-?\d+(?:\s|$)")
 _OPTIONS_HEADING = re.compile(r"^\S+\s+(?:Choices/Options|Options|Choices)$")
 _HTTP_VERBS = ("GET ", "POST ", "PATCH ", "DELETE ", "PUT ")
 _TWO_WORD_KEYS = frozenset(key for key in KNOWN_PROPERTY_NAMES if " " in key)
+# The 2017-18 list style, rendered: "Key: value" lines, and option lines "Value: 1 Label: x State: 0".
+_LIST_LINE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9]*):(?:\s(?P<value>.*))?$")
+_OPTION_LINE_KEYS = re.compile(r"(?:^|\s)(TrueOption Value|FalseOption Value|Value|Label|State|DefaultStatus|"
+                               r"InvariantName):(?=\s|$)")
+_OPTION_LINE_HEADERS = {"TrueOption Value": "Value", "FalseOption Value": "Value"}
 
 
 def _chunks(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
@@ -46,10 +51,23 @@ def read_plain_text(text: str) -> Iterator[Block]:
     """Yield the blocks of a plain-text page."""
     chunks = list(_chunks(text.split("\n")))
     section = "intro"
+    item_heading = ""
+    # A property table whose next chunk may still belong to it: the rows after a Description its raw
+    # newlines broke, or the option / cascade lines a 2017-18 "Key:" with no value introduces.
+    held: TableBlock | None = None
     for index, (line, lines) in enumerate(chunks):
         first = lines[0].strip()
         if index == 0:
             yield Heading(" ".join(" ".join(lines).split()), line, 1)
+            continue
+        if held is not None:
+            blocks, consumed = _continue_held(held, lines, line, item_heading)
+            held = None
+            yield from blocks
+            if consumed:
+                continue
+        if _is_property_list(lines):
+            held = _property_list(lines, line)
             continue
         lowered = " ".join(first.split()).lower()
         if len(lines) == 1 and lowered in SECTIONS:
@@ -58,7 +76,7 @@ def read_plain_text(text: str) -> Iterator[Block]:
             continue
         header = _cells(first)
         if header[:2] == ["Property", "Value"]:
-            yield _property_table(lines, line)
+            held = _property_table(lines, line)
         elif header and header[0] == "Value" and len(header) >= 2 and all(cell in OPTION_HEADERS or cell == "Details"
                                                                          for cell in header):
             yield _options_table(header, lines, line)
@@ -68,11 +86,93 @@ def read_plain_text(text: str) -> Iterator[Block]:
             yield Heading(first, line, 4)
         elif len(lines) == 1 and _IDENTIFIER.match(first) and section not in ("intro", "messages", "events",
                                                                               "properties"):
+            item_heading = first
             yield Heading(first, line, 3)
         elif first == "Note":
             yield Paragraph("\n".join(part.strip() for part in lines[1:]), line, note=True)
         else:
             yield Paragraph("\n".join(part.strip() for part in lines), line)
+    if held is not None:
+        yield from _continue_held(held, [], 0, item_heading)[0]
+
+
+def _is_property_list(lines: list[str]) -> bool:
+    """A rendered 2017-18 property list: its first line is ``Key: value`` with a known property name."""
+    match = _LIST_LINE.match(lines[0].strip())
+    return bool(match) and match.group("key") in KNOWN_PROPERTY_NAMES
+
+
+def _property_list(lines: list[str], line: int) -> TableBlock:
+    block = TableBlock(header=["Property", "Value"], line=line)
+    for offset, text in enumerate(lines):
+        match = _LIST_LINE.match(text.strip())
+        if match and (match.group("key") in KNOWN_PROPERTY_NAMES or match.group("key") == "Options"):
+            block.rows.append([match.group("key"), (match.group("value") or "").strip()])
+            block.row_lines.append(line + offset)
+        elif block.rows:
+            block.rows[-1][-1] = (block.rows[-1][-1] + "\n" + text.strip()).strip("\n")
+    return block
+
+
+def _continue_held(held: TableBlock, lines: list[str], line: int, item_heading: str) -> tuple[list[Block], bool]:
+    """The held property table, with the next chunk if it continues it; returns the blocks and whether the
+    chunk was consumed."""
+    last = held.rows[-1] if held.rows else None
+    if last is not None and last[0] == "Options" and not last[1]:
+        held.rows.pop()
+        options_line = held.row_lines.pop()
+        options = TableBlock(header=["Value", "Label"], line=options_line)
+        consumed = bool(lines) and all(_OPTION_LINE_KEYS.match(text.strip()) for text in lines)
+        if consumed:
+            options = _option_lines(lines, line)
+        blocks: list[Block] = [held] if held.rows else []
+        return blocks + [Heading(f"{item_heading} Options", options_line, 4), options], consumed
+    if last is not None and held.header == ["Property", "Value"] and not last[1] and lines and all(
+            _LIST_LINE.match(text.strip()) or text.strip().endswith(":") for text in lines) and not _is_property_list(
+            lines):
+        last[1] = "\n".join(text.strip() for text in lines)
+        return [held], True
+    rows = _broken_rows(lines)
+    if last is not None and rows is not None:
+        continued, closing = rows
+        for text in continued:
+            last[-1] = (last[-1] + "\n" + text).strip("\n")
+        for offset, text in enumerate(lines[closing + 1:], closing + 1):
+            held.rows.append([cell.strip() for cell in text.strip()[1:-1].split("|")])
+            held.row_lines.append(line + offset)
+        return [held], True
+    return [held], False
+
+
+def _broken_rows(lines: list[str]) -> tuple[list[str], int] | None:
+    """Lines that close a cell with `` |`` and go on with ``|Key|Value|`` rows: a property table its
+    Description's raw newlines broke, as a browser shows it. Returns the continued text and the closing line."""
+    closing = next((number for number, text in enumerate(lines) if text.rstrip().endswith("|")), None)
+    if closing is None or lines[0].lstrip().startswith("|"):
+        return None
+    if not all(text.strip().startswith("|") and text.strip().endswith("|") for text in lines[closing + 1:]):
+        return None
+    continued = [text.strip() for text in lines[:closing]] + [lines[closing].rstrip()[:-1].strip()]
+    return [text for text in continued if text], closing
+
+
+def _option_lines(lines: list[str], line: int) -> TableBlock:
+    """``Value: 1 Label: x State: 0`` lines as an options table."""
+    items: list[dict[str, str]] = []
+    for text in lines:
+        parts = _OPTION_LINE_KEYS.split(text.strip())
+        cells: dict[str, str] = {}
+        for key, value in zip(parts[1::2], parts[2::2]):
+            cells[_OPTION_LINE_HEADERS.get(key, key)] = value.strip()
+        items.append(cells)
+    header = ["Value"]
+    for cells in items:
+        header += [key for key in cells if key not in header]
+    block = TableBlock(header=header, line=line)
+    for offset, cells in enumerate(items):
+        block.rows.append([cells.get(key, "") for key in header])
+        block.row_lines.append(line + offset)
+    return block
 
 
 def _two_word_key(line: str) -> str | None:
