@@ -14,8 +14,10 @@ from dvschema.parsers import build_catalog, parse_file, parse_paths
 from dvschema.validation import Validator
 
 LAYERS = CORPUS / "layers"
-BASE = LAYERS / "dataverse/elasticfileattachment.md"
-EXTENSION = LAYERS / "dynamics365/elasticfileattachment.md"
+BASE = LAYERS / "base/elasticfileattachment.md"
+EXTENSION = LAYERS / "extensions/elasticfileattachment.md"
+MESSAGE_BASE = LAYERS / "base/msdyn_ocsystemmessage.md"
+MESSAGE_EXTENSION = LAYERS / "extensions/msdyn_ocsystemmessage.md"
 EXTENSION_SOURCE = str(EXTENSION)
 # A record that binds ObjectId to an msdyn_copilotevent: only the Dynamics 365 page adds that target
 # and its relationship (navigation property objectid_msdyn_copilotevent).
@@ -25,7 +27,7 @@ COPILOT_BIND = {"objectid_msdyn_copilotevent@odata.bind": "/msdyn_copilotevents(
 
 def test_extension_page_is_layered_on_its_base_with_the_source_of_each_change():
     catalog, warnings = parse_paths([LAYERS])
-    assert warnings == []
+    assert warnings == [] and sorted(catalog.tables) == ["elasticfileattachment", "msdyn_ocsystemmessage"]
     table = catalog.tables["elasticfileattachment"]
     assert table.source.path == str(BASE)
     assert table.column("objectid").targets == ("componentversionnrddatasource", "sourcecontrolcomponentpayload",
@@ -36,6 +38,36 @@ def test_extension_page_is_layered_on_its_base_with_the_source_of_each_change():
         ("relationship-added", None, "msdyn_copilotevent_ElasticFileAttachments", EXTENSION_SOURCE),
         ("relationship-added", None, "ElasticFileAttachment_msdyn_copilotevent_msdyn_interactiondata",
          EXTENSION_SOURCE)]
+
+
+def test_options_and_a_column_the_customer_service_page_adds():
+    catalog, _ = parse_paths([LAYERS])
+    table = catalog.tables["msdyn_ocsystemmessage"]
+    base = parse_file(MESSAGE_BASE).table
+    assert (len(base.columns), len(table.columns)) == (28, 29)
+    assert [(o.value, o.label) for o in base.column("msdyn_streamsource").options] == [(192350000, "Entity Records")]
+    options = table.column("msdyn_streamsource").options
+    assert len(options) == 16 and (options[9].value, options[9].label) == (192360000, "Live chat")
+    # The base page's own facts of the customized column stay.
+    assert (table.column("msdyn_streamsource").type, table.column("msdyn_streamsource").required_level) == (
+        "Picklist", "ApplicationRequired")
+    assert table.column("msdyn_widgetid").targets == ("msdyn_livechatconfig",)
+    kinds = [(c.kind, c.column, c.item, c.value) for c in table.layers]
+    assert kinds[:2] == [("column-added", "msdyn_widgetid", None, None),
+                         ("option-added", "msdyn_streamsource", "19241000", "Microsoft Teams")]
+    assert len(kinds) == 18 and {c.source.path for c in table.layers} == {str(MESSAGE_EXTENSION)}
+
+
+def test_an_option_only_the_extension_page_lists_is_valid_in_the_merged_table(tmp_path):
+    records = tmp_path / "messages.jsonl"
+    records.write_text('{"msdyn_name": "Welcome", "msdyn_streamsource": 192360000}\n')
+    base_run = CliRunner().invoke(main, ["validate", "--schema", str(MESSAGE_BASE), "--operation", "update",
+                                         str(records)])
+    assert base_run.exit_code == 1
+    assert "DV105 invalid-option" in base_run.output and "192360000 is not an option" in base_run.output
+    merged_run = CliRunner().invoke(main, ["validate", "--schema", str(LAYERS), "--table", "msdyn_ocsystemmessage",
+                                           "--operation", "update", str(records)])
+    assert merged_run.exit_code == 0, merged_run.output
 
 
 def test_a_record_only_the_merged_table_accepts():
@@ -49,11 +81,14 @@ def test_a_record_only_the_merged_table_accepts():
 def test_show_layers_names_the_page_of_each_fact():
     result = CliRunner().invoke(main, ["parse", str(LAYERS), "--show-layers"])
     assert result.exit_code == 0
-    assert result.output == (
-        f"elasticfileattachment: {BASE}\n"
-        f"  objectid target msdyn_copilotevent added  ({EXTENSION})\n"
-        f"  relationship msdyn_copilotevent_ElasticFileAttachments added  ({EXTENSION})\n"
-        f"  relationship ElasticFileAttachment_msdyn_copilotevent_msdyn_interactiondata added  ({EXTENSION})\n")
+    lines = result.output.split("\n")
+    assert lines[:5] == [
+        f"elasticfileattachment: {BASE}",
+        f"  objectid target msdyn_copilotevent added  ({EXTENSION})",
+        f"  relationship msdyn_copilotevent_ElasticFileAttachments added  ({EXTENSION})",
+        f"  relationship ElasticFileAttachment_msdyn_copilotevent_msdyn_interactiondata added  ({EXTENSION})",
+        f"msdyn_ocsystemmessage: {MESSAGE_BASE}"]
+    assert f"  msdyn_streamsource option 192360000 'Live chat' added  ({MESSAGE_EXTENSION})" in lines
 
 
 def test_two_full_pages_of_one_table_are_still_an_error():
