@@ -159,3 +159,41 @@ def test_list_style_and_table_style_of_the_same_facts_give_the_same_column():
     second = parse_text(list_style, "b.md")
     assert second.table.source.format == "markdown-2018" and second.warnings == []
     assert format_independent_dump(first.table) == format_independent_dump(second.table)
+
+
+# What Chromium shows of the broken msdyn_AmountMethod table (document.body.innerText of the page rendered by
+# the corpus tools/browser_render.py): the paragraph's lines are joined with spaces, rows and all.
+BROWSER_BROKEN_ROWS = (
+    "0: Multiply Quantity By Price 1: Fixed Price 2: Multiply Basis Quantity By Price 3: Multiply Basis Amount By "
+    "Percent | |DisplayName|Amount Method| |IsValidForForm|True| |IsValidForRead|True| "
+    "|LogicalName|msdyn_amountmethod| |RequiredLevel|None| |Type|Picklist|")
+
+
+def test_broken_table_rendered_as_text_parses_with_its_rows_split_or_joined():
+    from plaintext_render import render_plain_text
+
+    rendered = render_plain_text(ORDER_LINE.read_text(encoding="utf-8"))
+    split_rows = ("0: Multiply Quantity By Price\n1: Fixed Price\n2: Multiply Basis Quantity By Price\n3: Multiply "
+                  "Basis Amount By Percent |\n|DisplayName|Amount Method|\n|IsValidForForm|True|\n|IsValidForRead|True|"
+                  "\n|LogicalName|msdyn_amountmethod|\n|RequiredLevel|None|\n|Type|Picklist|\n")
+    assert split_rows in rendered
+    assert detect_format(rendered) == "plain-text"
+    markdown_column = parsed(ORDER_LINE).table.column("msdyn_amountmethod")
+    assert parse_text(rendered, "page.txt").table.column("msdyn_amountmethod") == markdown_column
+    joined = parse_text(rendered.replace(split_rows, BROWSER_BROKEN_ROWS + "\n"), "page.txt")
+    assert joined.warnings == []
+    column = joined.table.column("msdyn_amountmethod")
+    assert column.model_dump(exclude={"description"}) == markdown_column.model_dump(exclude={"description"})
+    assert column.description.endswith("Valid values are:\n0: Multiply Quantity By Price 1: Fixed Price 2: "
+                                       "Multiply Basis Quantity By Price 3: Multiply Basis Amount By Percent")
+
+
+def test_list_style_rendered_as_text_keeps_options_states_and_cascades():
+    from plaintext_render import render_plain_text
+
+    rendered = render_plain_text(SIMILARITY_RULE.read_text(encoding="utf-8"))
+    assert "Options:\n\nValue: 1 Label: Active State: 0\nValue: 2 Label: Inactive State: 1\n" in rendered
+    assert "CascadeConfiguration:\n\nAssign: NoCascade\n" in rendered
+    plain = parse_text(rendered, "page.txt")
+    assert plain.table.source.format == "plain-text" and plain.warnings == []
+    assert format_independent_dump(plain.table) == format_independent_dump(parsed(SIMILARITY_RULE).table)

@@ -134,26 +134,46 @@ def _continue_held(held: TableBlock, lines: list[str], line: int, item_heading: 
         return [held], True
     rows = _broken_rows(lines)
     if last is not None and rows is not None:
-        continued, closing = rows
+        continued, row_texts = rows
         for text in continued:
             last[-1] = (last[-1] + "\n" + text).strip("\n")
-        for offset, text in enumerate(lines[closing + 1:], closing + 1):
+        for text, row_line in row_texts:
             held.rows.append([cell.strip() for cell in text.strip()[1:-1].split("|")])
-            held.row_lines.append(line + offset)
+            held.row_lines.append(line + row_line)
         return [held], True
     return [held], False
 
 
-def _broken_rows(lines: list[str]) -> tuple[list[str], int] | None:
+def _broken_rows(lines: list[str]) -> tuple[list[str], list[tuple[str, int]]] | None:
     """Lines that close a cell with `` |`` and go on with ``|Key|Value|`` rows: a property table its
-    Description's raw newlines broke, as a browser shows it. Returns the continued text and the closing line."""
-    closing = next((number for number, text in enumerate(lines) if text.rstrip().endswith("|")), None)
-    if closing is None or lines[0].lstrip().startswith("|"):
+    Description's raw newlines broke. Returns the continued text and the rows with their chunk lines.
+
+    A browser joins the lines of that paragraph with spaces (``... Percent | |DisplayName|Amount Method|
+    |Type|Picklist|``); those rows are split apart first, at their ``| |`` seams.
+    """
+    split = _split_joined_rows(lines)
+    closing = next((number for number, (text, _) in enumerate(split) if text.rstrip().endswith("|")), None)
+    if closing is None or split[0][0].lstrip().startswith("|"):
         return None
-    if not all(text.strip().startswith("|") and text.strip().endswith("|") for text in lines[closing + 1:]):
+    rows = split[closing + 1:]
+    if not all(text.strip().startswith("|") and text.strip().endswith("|") for text, _ in rows):
         return None
-    continued = [text.strip() for text in lines[:closing]] + [lines[closing].rstrip()[:-1].strip()]
-    return [text for text in continued if text], closing
+    continued = [text.strip() for text, _ in split[:closing]] + [split[closing][0].rstrip()[:-1].strip()]
+    return [text for text in continued if text], rows
+
+
+def _split_joined_rows(lines: list[str]) -> list[tuple[str, int]]:
+    """Each line, or the rows a browser joined into it, with the chunk line it stands on."""
+    result: list[tuple[str, int]] = []
+    for number, text in enumerate(lines):
+        stripped = text.strip()
+        head, seam, tail = stripped.partition(" | |")
+        if seam and stripped.endswith("|") and not stripped.startswith("|"):
+            result.append((head + " |", number))
+            result += [("|" + row.strip("|") + "|", number) for row in ("|" + tail).split("| |")]
+        else:
+            result.append((text, number))
+    return result
 
 
 def _option_lines(lines: list[str], line: int) -> TableBlock:
