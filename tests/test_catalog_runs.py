@@ -229,3 +229,17 @@ def test_lint_rule_finds_its_case_at_the_page_line(code, page, old, new, line, m
 def test_lint_rules_are_in_the_rules_registry():
     result = CliRunner().invoke(main, ["rules", "DL106"])
     assert result.exit_code == 0 and result.output.startswith("DL106 lookup-without-targets (default severity: error)")
+
+
+def test_drift_from_the_base_pages_to_the_layered_catalog_names_each_added_fact():
+    from dvschema.drift import diff
+    from dvschema.metaschema.model import Catalog
+
+    layered, _ = parse_paths([LAYERS])
+    base = Catalog(tables={t.logical_name: t for t in (parse_file(BASE).table, parse_file(MESSAGE_BASE).table)})
+    changes = diff(base, layered)
+    kinds = sorted((c.table, c.kind) for c in changes)
+    # One option becoming sixteen is fifteen option-added changes, not one changed value.
+    assert kinds.count(("msdyn_ocsystemmessage", "option-added")) == 15
+    assert ("msdyn_ocsystemmessage", "column-added") in kinds and ("elasticfileattachment", "targets-added") in kinds
+    assert len(changes) == 21 and {c.severity for c in changes} == {"info"}

@@ -16,8 +16,9 @@ from deepdiff import DeepDiff
 from dvschema.metaschema.fidelity import PLAIN_TEXT_UNCARRIED_MESSAGE_FIELDS, PLAIN_TEXT_UNCARRIED_TABLE_FIELDS
 from dvschema.metaschema.model import Catalog, Table
 
-#: Table fields that are page presentation, not schema: never compared.
-PRESENTATION_FIELDS = frozenset({"title", "notes"}) | PLAIN_TEXT_UNCARRIED_TABLE_FIELDS
+#: Table fields that are page presentation or provenance (``layers``: which extension page stated a fact),
+#: not schema: never compared. The facts the layers changed are compared where they live.
+PRESENTATION_FIELDS = frozenset({"title", "notes", "layers"}) | PLAIN_TEXT_UNCARRIED_TABLE_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,10 @@ def identity_view(table: Table) -> dict[str, Any]:
 def diff_tables(old: Table, new: Table) -> list[Difference]:
     """Return every structural difference between two versions of one table."""
     name = new.logical_name
-    result = DeepDiff(identity_view(old), identity_view(new), view="tree", verbose_level=2)
+    # threshold_to_diff_deeper=0: never report a mostly-new dict (one option becoming sixteen) as one
+    # changed value; every key added or removed is its own difference.
+    result = DeepDiff(identity_view(old), identity_view(new), view="tree", verbose_level=2,
+                      threshold_to_diff_deeper=0)
     differences: list[Difference] = []
     for report, nodes in result.items():
         for node in nodes:
