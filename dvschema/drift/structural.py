@@ -51,23 +51,34 @@ def identity_view(table: Table) -> dict[str, Any]:
     return data
 
 
-def diff_tables(old: Table, new: Table) -> list[Difference]:
-    """Return every structural difference between two versions of one table."""
-    name = new.logical_name
-    # threshold_to_diff_deeper=0: never report a mostly-new dict (one option becoming sixteen) as one
-    # changed value; every key added or removed is its own difference.
-    result = DeepDiff(identity_view(old), identity_view(new), view="tree", verbose_level=2,
-                      threshold_to_diff_deeper=0)
+def _is_identity_map(path: tuple[str | int, ...]) -> bool:
+    """Whether ``path`` is one of the maps keyed by identity (columns, relationships, messages, options, targets)."""
+    return path in (("columns",), ("relationships",), ("messages",)) or (
+        len(path) == 3 and path[0] == "columns" and path[2] in ("options", "targets"))
+
+
+def _differences(name: str, old: Any, new: Any, prefix: tuple[str | int, ...]) -> list[Difference]:
+    result = DeepDiff(old, new, view="tree", verbose_level=2, **({"threshold_to_diff_deeper": 0} if prefix else {}))
     differences: list[Difference] = []
     for report, nodes in result.items():
         for node in nodes:
-            path = tuple(node.path(output_format="list"))
+            path = prefix + tuple(node.path(output_format="list"))
             if report == "dictionary_item_added":
                 differences.append(Difference("added", name, path, None, node.t2))
             elif report == "dictionary_item_removed":
                 differences.append(Difference("removed", name, path, node.t1, None))
+            elif _is_identity_map(path) and isinstance(node.t1, dict) and isinstance(node.t2, dict) and node.t1:
+                # deepdiff reports a mostly-new dict (one option becoming sixteen) as one changed value;
+                # an identity map is diffed key by key instead, so every added or removed item is named.
+                differences.extend(_differences(name, node.t1, node.t2, path))
             else:
                 differences.append(Difference("changed", name, path, node.t1, node.t2))
+    return differences
+
+
+def diff_tables(old: Table, new: Table) -> list[Difference]:
+    """Return every structural difference between two versions of one table."""
+    differences = _differences(new.logical_name, identity_view(old), identity_view(new), ())
     differences.sort(key=lambda d: [str(part) for part in d.path])
     return differences
 
