@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from dvschema.metaschema.model import Column, Table
+from dvschema.metaschema.model import Column, Option, Table
 from dvschema.parsers.builder import PageLocations
 
 Finding = tuple[str, "int | None"]
@@ -88,25 +88,31 @@ def max_length_beyond_type(table: Table, locations: PageLocations) -> Iterator[F
                    f"{limit}", properties.get("MaxLength", line))
 
 
-def _state_values(table: Table) -> set[int] | None:
-    states = [column for column in table.columns if column.type == "State"]
-    return {option.value for column in states for option in column.options} if states else None
+def _option_values(table: Table, column_type: str) -> set[int]:
+    return {option.value for column in table.columns if column.type == column_type for option in column.options}
+
+
+def _unknown_references(table: Table, locations: PageLocations, column_type: str, field: str, target_type: str
+                        ) -> Iterator[tuple[Column, Option, set[int], int | None]]:
+    """Options of ``column_type`` columns whose ``field`` names no option of the ``target_type`` column."""
+    allowed = _option_values(table, target_type)
+    if not allowed:
+        return
+    for column, line, _, option_lines in _columns(table, locations):
+        if column.type != column_type:
+            continue
+        for index, option in enumerate(column.options):
+            value = getattr(option, field)
+            if value is not None and value not in allowed:
+                yield column, option, allowed, _option_line(option_lines, index) or line
 
 
 def status_state_unknown(table: Table, locations: PageLocations) -> Iterator[Finding]:
     """A status option whose State is no option of the state column: records with it can never be saved.
     Example: ``|3|Cancelled|2|`` when the state column has only 0 and 1."""
-    states = _state_values(table)
-    if not states:
-        return
-    for column, line, _, option_lines in _columns(table, locations):
-        if column.type != "Status":
-            continue
-        for index, option in enumerate(column.options):
-            if option.state is not None and option.state not in states:
-                yield (f"{column.logical_name}: status option {option.value} belongs to state {option.state}, "
-                       f"which is no state option ({', '.join(map(str, sorted(states)))})",
-                       _option_line(option_lines, index) or line)
+    for column, option, states, line in _unknown_references(table, locations, "Status", "state", "State"):
+        yield (f"{column.logical_name}: status option {option.value} belongs to state {option.state}, "
+               f"which is no state option ({', '.join(map(str, sorted(states)))})", line)
 
 
 def duplicate_option_value(table: Table, locations: PageLocations) -> Iterator[Finding]:
@@ -125,16 +131,9 @@ def duplicate_option_value(table: Table, locations: PageLocations) -> Iterator[F
 def default_status_unknown(table: Table, locations: PageLocations) -> Iterator[Finding]:
     """A state's DefaultStatus that is no status option: setting that state could not pick a status.
     Example: ``|0|Active|9|`` when the status column has only 1 and 2."""
-    statuses = {option.value for column in table.columns if column.type == "Status" for option in column.options}
-    if not statuses:
-        return
-    for column, line, _, option_lines in _columns(table, locations):
-        if column.type != "State":
-            continue
-        for index, option in enumerate(column.options):
-            if option.default_status is not None and option.default_status not in statuses:
-                yield (f"{column.logical_name}: state {option.value} has DefaultStatus {option.default_status}, "
-                       "which is no status option", _option_line(option_lines, index) or line)
+    for column, option, _, line in _unknown_references(table, locations, "State", "default_status", "Status"):
+        yield (f"{column.logical_name}: state {option.value} has DefaultStatus {option.default_status}, "
+               "which is no status option", line)
 
 
 def lookup_without_targets(table: Table, locations: PageLocations) -> Iterator[Finding]:

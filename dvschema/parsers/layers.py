@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dvschema.metaschema.model import Column, LayerChange, Source, Table
+from dvschema.metaschema.model import Column, LayerChange, LayerChangeKind, Source, Table
 
 _EXTENDS = re.compile(r"\btable extends the\b.*\btable\b", re.I | re.S)
 # Column fields that identify the column or that the section implies; never a change of their own.
@@ -40,22 +40,22 @@ def layer(base: Table, extension: Table) -> Table:
             changes.append(LayerChange(kind="column-added", column=column.logical_name, source=source))
         else:
             columns[index] = _layer_column(columns[index], column, source, changes)
-    relationships = list(base.relationships)
-    known = {relationship.schema_name for relationship in relationships}
-    for relationship in extension.relationships:
-        if relationship.schema_name not in known:
-            relationships.append(relationship)
-            changes.append(LayerChange(kind="relationship-added", item=relationship.schema_name, source=source))
-    messages = list(base.messages)
-    names = {message.name for message in messages}
-    for message in extension.messages:
-        if message.name not in names:
-            messages.append(message)
-            changes.append(LayerChange(kind="message-added", item=message.name, source=source))
+    relationships = _added_items(base.relationships, extension.relationships, "schema_name", "relationship-added",
+                                 source, changes)
+    messages = _added_items(base.messages, extension.messages, "name", "message-added", source, changes)
     notes = base.notes + tuple(note for note in extension.notes if note not in base.notes)
     return base.model_copy(update={"columns": tuple(columns), "relationships": tuple(relationships),
                                    "messages": tuple(messages), "notes": notes,
                                    "layers": base.layers + tuple(changes)})
+
+
+def _added_items(base: tuple[Any, ...], extension: tuple[Any, ...], key: str, kind: LayerChangeKind,
+                 source: Source, changes: list[LayerChange]) -> list[Any]:
+    """The base items followed by the extension's items whose ``key`` the base does not have."""
+    known = {getattr(item, key) for item in base}
+    added = [item for item in extension if getattr(item, key) not in known]
+    changes += [LayerChange(kind=kind, item=getattr(item, key), source=source) for item in added]
+    return list(base) + added
 
 
 def _layer_column(base: Column, extension: Column, source: Source, changes: list[LayerChange]) -> Column:
