@@ -73,6 +73,11 @@ def test_two_property_tables_under_one_heading_warn_and_keep_both_columns():
     assert warning.render() == (
         "lost.md:189: warning: two property tables under the heading ActivityTypeCode (a lost heading?): columns "
         "activitytypecode and commitmentid; both are kept, the second under its logical name (found 'commitmentid')")
+    from plaintext_render import render_plain_text
+
+    plain = parse_text(render_plain_text(text.replace(heading, "")), "lost.txt")
+    assert [column.logical_name for column in plain.table.columns] == names
+    assert [w.message for w in plain.warnings] == [warning.message]
 
 
 def test_list_style_is_detected_as_its_own_format():
