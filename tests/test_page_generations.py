@@ -202,3 +202,19 @@ def test_list_style_rendered_as_text_keeps_options_states_and_cascades():
     plain = parse_text(rendered, "page.txt")
     assert plain.table.source.format == "plain-text" and plain.warnings == []
     assert format_independent_dump(plain.table) == format_independent_dump(parsed(SIMILARITY_RULE).table)
+
+
+def test_a_name_alone_on_the_last_line_is_text_in_markdown_and_plain_text():
+    from plaintext_render import render_plain_text
+
+    # 2018 pages end with their logical name: sdkmessagefilter in the last paragraph, systemuserlicenses in a
+    # paragraph of its own, as here.
+    text = MESSAGE_FILTER.read_text(encoding="utf-8")
+    assert text.endswith(" One-To-Many relationship.\nsdkmessagefilter\n")
+    text += "\nsdkmessagefilter\n"
+    markdown = parse_text(text, "page.md")
+    plain = parse_text(render_plain_text(text), "page.txt")
+    assert markdown.warnings == plain.warnings == []
+    assert format_independent_dump(plain.table) == format_independent_dump(markdown.table)
+    assert markdown.table.relationships[-1].summary.endswith("relationship.\nsdkmessagefilter\nsdkmessagefilter")
+    assert len(plain.table.relationships) == 8

@@ -84,8 +84,9 @@ def read_plain_text(text: str) -> Iterator[Block]:
             yield _messages_table(lines, line)
         elif len(lines) == 1 and _OPTIONS_HEADING.match(first):
             yield Heading(first, line, 4)
+        # A name on the page's last line heads nothing: it is text (the 2018 systemuserlicenses page ends so).
         elif len(lines) == 1 and _IDENTIFIER.match(first) and section not in ("intro", "messages", "events",
-                                                                              "properties"):
+                                                                              "properties") and index + 1 < len(chunks):
             item_heading = first
             yield Heading(first, line, 3)
         elif first == "Note":
