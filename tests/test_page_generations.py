@@ -210,8 +210,8 @@ def test_a_name_alone_on_the_last_line_is_text_in_markdown_and_plain_text():
     # 2018 pages end with their logical name: sdkmessagefilter in the last paragraph, systemuserlicenses in a
     # paragraph of its own, as here.
     text = MESSAGE_FILTER.read_text(encoding="utf-8")
-    assert text.endswith(" One-To-Many relationship.\nsdkmessagefilter\n")
-    text += "\nsdkmessagefilter\n"
+    assert text.endswith(" One-To-Many relationship.\nsdkmessagefilter\n\n")
+    text += "sdkmessagefilter\n"
     markdown = parse_text(text, "page.md")
     plain = parse_text(render_plain_text(text), "page.txt")
     assert markdown.warnings == plain.warnings == []
