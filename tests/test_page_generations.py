@@ -218,3 +218,13 @@ def test_a_name_alone_on_the_last_line_is_text_in_markdown_and_plain_text():
     assert format_independent_dump(plain.table) == format_independent_dump(markdown.table)
     assert markdown.table.relationships[-1].summary.endswith("relationship.\nsdkmessagefilter\nsdkmessagefilter")
     assert len(plain.table.relationships) == 8
+
+
+def test_list_style_rows_keep_their_source_line_when_two_share_one():
+    text = MESSAGE_FILTER.read_text(encoding="utf-8")
+    joined = text.replace("**Format**: None<br />\n**MaxValue**: 255<br />",
+                          "**Format**: None<br />**MaxValue**: lots<br />", 1)
+    assert joined != text
+    with pytest.raises(InputError) as error:
+        parse_text(joined, "edited.md")
+    assert str(error.value).startswith("edited.md:108: error: bad value for MaxValue (found 'lots'")

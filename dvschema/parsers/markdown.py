@@ -250,17 +250,22 @@ def _without_empty_text(children: list[Token]) -> list[Token]:
     return [child for child in children if child.type != "text" or child.content]
 
 
-def _split_lines(children: list[Token]) -> list[list[Token]]:
-    """Split inline children at soft breaks and ``<br />`` tags."""
-    result: list[list[Token]] = [[]]
+def _split_lines(children: list[Token]) -> list[tuple[int, list[Token]]]:
+    """Split inline children at soft breaks and ``<br />`` tags; each part with its source line offset."""
+    result: list[tuple[int, list[Token]]] = [(0, [])]
+    source_line = 0
     for child in children:
+        if child.type in ("softbreak", "hardbreak"):
+            source_line += 1
         if child.type in ("softbreak", "hardbreak") or (child.type == "html_inline" and
                                                         child.content.lower().startswith("<br")):
-            if result[-1]:
-                result.append([])
+            if result[-1][1]:
+                result.append((source_line, []))
+            else:
+                result[-1] = (source_line, [])
         else:
-            result[-1].append(child)
-    return [line for line in result if line]
+            result[-1][1].append(child)
+    return [(number, part) for number, part in result if part]
 
 
 def _key_values(children: list[Token]) -> list[tuple[str, list[Token]]]:
@@ -297,10 +302,8 @@ def _property_list(tokens: list[Token], index: int, offset: int, item_heading: s
     line = _line(paragraph, offset)
     table = TableBlock(header=["Property", "Value"], line=line)
     blocks: list[Block] = [table]
-    newlines = 0
-    for children in _split_lines(tokens[index + 1].children or []):
-        row_line = line + newlines
-        newlines += 1
+    for line_offset, children in _split_lines(tokens[index + 1].children or []):
+        row_line = line + line_offset
         for key, value in _key_values(children):
             text = children_text(value)
             if key:

@@ -128,9 +128,9 @@ def _continue_held(held: TableBlock, lines: list[str], line: int, item_heading: 
             options = _option_lines(lines, line)
         blocks: list[Block] = [held] if held.rows else []
         return blocks + [Heading(f"{item_heading} Options", options_line, 4), options], consumed
-    if last is not None and held.header == ["Property", "Value"] and not last[1] and lines and all(
-            _LIST_LINE.match(text.strip()) or text.strip().endswith(":") for text in lines) and not _is_property_list(
-            lines):
+    if last is not None and not last[1] and lines and not _is_property_list(lines) and all(
+            _LIST_LINE.match(text.strip()) for text in lines):
+        # "CascadeConfiguration:" and its "Assign: NoCascade" lines.
         last[1] = "\n".join(text.strip() for text in lines)
         return [held], True
     rows = _broken_rows(lines)
