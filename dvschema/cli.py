@@ -146,17 +146,21 @@ CONFIG_OPTION = click.option("--config", "config_file", type=click.Path(exists=T
 
 
 def _drift(old_catalog: Any, new_catalog: Any, old: str, new: str, report_format: str, fail_on: str,
-           ignore_file: Path | None, output: Path | None) -> None:
+           ignore_file: Path | None, output: Path | None, quiet: bool = False) -> None:
     from dvschema.drift import SEVERITY_RANK, diff
     from dvschema.drift.ignore import IgnoreFile, apply_ignores, load_ignore_file
     from dvschema.reports.drift import DRIFT_REPORTERS, DriftReport
 
+    if ignore_file is not None and not ignore_file.exists():
+        if not quiet:
+            click.echo(f"note: {ignore_file}: no such ignore file; no changes are ignored", err=True)
+        ignore_file = None
     ignores = load_ignore_file(ignore_file) if ignore_file else IgnoreFile()
     changes = diff(old_catalog, new_catalog, severities=ignores.severities)
     kept, ignored = apply_ignores(changes, ignores.entries)
     paths = {name: table.source.path for catalog in (old_catalog, new_catalog)
              for name, table in catalog.tables.items() if table.source}
-    report = DriftReport(old, new, kept, len(ignored), paths)
+    report = DriftReport(old, new, kept, len(ignored), paths, fail_on)
     text = DRIFT_REPORTERS[report_format](report)
     if output is None:
         click.echo(text, nl=False)
@@ -173,31 +177,81 @@ def _drift(old_catalog: Any, new_catalog: Any, old: str, new: str, report_format
               help="Report format.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), default=None,
               help="Exit 1 when a change at or above this severity remains (default breaking).")
-@click.option("--ignore", "ignore_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML file of accepted changes (kind, target, reason) and severity overrides.")
+@click.option("--ignore-file", "ignore_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file of accepted changes (kind, target, reason) and severity overrides (default: "
+                   "drift-ignore in [tool.dvschema]).")
+@click.option("--ignore", "deprecated_ignore_file", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
+              help="Deprecated name of --ignore-file (validate's --ignore takes rule codes).")
+@click.option("--table", "table_names", multiple=True,
+              help="Compare only this table (logical name; repeatable).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
 @CONFIG_OPTION
 @_reports_input_errors
 def diff_command(old: Path, new: Path, report_format: str, fail_on: str | None, ignore_file: Path | None,
-                 output: Path | None, config_file: Path | None) -> None:
+                 deprecated_ignore_file: Path | None, table_names: tuple[str, ...], output: Path | None,
+                 quiet: bool, config_file: Path | None) -> None:
     """Compare two versions of table metadata and report every change by severity.
 
-    OLD and NEW are each a document, a folder of documents (one release) or a catalog JSON.
+    OLD and NEW are each a document, a folder of documents (one release) or a catalog JSON. When
+    one side is a single document and the other holds more tables, only the tables of that
+    document are compared.
     """
     from dvschema.config import load_config
     from dvschema.parsers import load_metadata
 
+    if deprecated_ignore_file is not None:
+        if not quiet:
+            click.echo("note: --ignore is deprecated for diff; use --ignore-file", err=True)
+        ignore_file = ignore_file or deprecated_ignore_file
     config = load_config(config_file)
-    _drift(load_metadata(old), load_metadata(new), str(old), str(new), report_format,
-           fail_on or config.drift_fail_on or "breaking", ignore_file or config.drift_ignore, output)
+    old_catalog, new_catalog = load_metadata(old), load_metadata(new)
+    old_catalog, new_catalog = _compared_tables(old, old_catalog, new, new_catalog, table_names, quiet)
+    _drift(old_catalog, new_catalog, str(old), str(new), report_format,
+           fail_on or config.drift_fail_on or "breaking", ignore_file or config.drift_ignore, output, quiet)
+
+
+def _is_one_document(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() != ".json"
+
+
+def _compared_tables(old: Path, old_catalog: Any, new: Path, new_catalog: Any, table_names: tuple[str, ...],
+                     quiet: bool) -> tuple[Any, Any]:
+    """The two sides restricted to the tables to compare: those named with --table, or, when one side
+    is a single document, the table it describes (a note says how many others were left out)."""
+    from dvschema.metaschema.model import Catalog
+
+    def keep(catalog: Any, names: set[str]) -> Any:
+        return Catalog(tables={name: table for name, table in catalog.tables.items() if name in names})
+
+    if table_names:
+        known = set(old_catalog.tables) | set(new_catalog.tables)
+        for name in table_names:
+            if name not in known:
+                raise _no_such_table(f"{old}, {new}", name, sorted(known))
+        return keep(old_catalog, set(table_names)), keep(new_catalog, set(table_names))
+    for document, document_catalog, other, other_catalog in ((old, old_catalog, new, new_catalog),
+                                                             (new, new_catalog, old, old_catalog)):
+        if _is_one_document(document) and not _is_one_document(other):
+            names = set(document_catalog.tables)
+            left_out = len(set(other_catalog.tables) - names)
+            if left_out and not quiet:
+                click.echo(f"note: {document} is one page: {left_out} other tables of {other} are not compared "
+                           "(name them with --table, or compare two catalogs or folders)", err=True)
+            restricted = keep(other_catalog, names)
+            return (document_catalog, restricted) if document is old else (restricted, document_catalog)
+    return old_catalog, new_catalog
 
 
 @main.command("drift-check")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--baseline", type=click.Path(exists=True, path_type=Path),
               help="The committed baseline catalog (default: baseline in [tool.dvschema]).")
-@click.option("--format", "report_format", type=click.Choice(DRIFT_FORMATS), default="text", show_default=True)
-@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), default=None)
+@click.option("--format", "report_format", type=click.Choice(DRIFT_FORMATS), default="text", show_default=True,
+              help="Report format.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), default=None,
+              help="Exit 1 when a change at or above this severity remains (default: drift-fail-on in "
+                   "[tool.dvschema], else breaking).")
 @CONFIG_OPTION
 @_reports_input_errors
 def drift_check(files: tuple[Path, ...], baseline: Path | None, report_format: str, fail_on: str | None,
@@ -285,8 +339,7 @@ def _select_table(schema: tuple[Path, ...], table_name: str | None):
     where = ", ".join(map(str, schema))
     if table_name is not None:
         if table_name not in tables:
-            raise InputError.at(where, None, "no such table in the schema", found=table_name,
-                                expected="one of " + ", ".join(sorted(tables)))
+            raise _no_such_table(where, table_name, tables)
         return catalog, tables[table_name]
     if len(tables) != 1:
         raise InputError.at(where, None, "the schema holds several tables; name one with --table",
@@ -304,9 +357,14 @@ def _select_table(schema: tuple[Path, ...], table_name: str | None):
 @click.option("--operation", type=click.Choice(["create", "update", "full"]), default=None,
               help="What the records are for: create (default), update, or full (exported rows).")
 @click.option("--format", "report_format", type=click.Choice(VALIDATION_FORMATS), default="text",
-              show_default=True)
+              show_default=True, help="Report format: text lines, a JSON report, or a CI format.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "none"]), default=None,
               help="Exit 1 when a finding at or above this severity exists (default error).")
+@click.option("--required-severity", "required_severities", multiple=True, metavar="LEVEL=SEVERITY",
+              help="Severity of required-missing per required level, e.g. ApplicationRequired=warning "
+                   "(repeatable; default: required-severity in [tool.dvschema]).")
+@click.option("--delimiter", type=click.Choice([",", ";", "tab", "|"]), default=None,
+              help="CSV delimiter (default: sniffed from each file).")
 @click.option("--select", multiple=True, help="Enable rules by code, prefix or name (default ALL).")
 @click.option("--extend-select", multiple=True, help="Enable rules in addition to the selection.")
 @click.option("--ignore", "ignore_rules", multiple=True, help="Disable rules by code, prefix or name.")
@@ -322,10 +380,16 @@ def _select_table(schema: tuple[Path, ...], table_name: str | None):
 @CONFIG_OPTION
 @_reports_input_errors
 def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str | None, operation: str | None,
-             report_format: str, fail_on: str | None, select: tuple[str, ...], extend_select: tuple[str, ...],
+             report_format: str, fail_on: str | None, required_severities: tuple[str, ...], delimiter: str | None,
+             select: tuple[str, ...], extend_select: tuple[str, ...],
              ignore_rules: tuple[str, ...], max_violations: int | None, jobs: int, previous: Path | None,
              valid_out: Path | None, rejected_out: Path | None, quiet: bool, config_file: Path | None) -> None:
-    """Validate record files (JSON, JSONL, CSV) against a table's metadata."""
+    """Validate record files (JSON, JSONL, CSV) against a table's metadata.
+
+    FILES are record files or folders of them; - reads records from standard input (JSON, JSONL or
+    CSV, told from the content). A file no table is found for is an error for that file; the
+    others are still checked (exit 2 then).
+    """
     import contextlib
 
     from dvschema.config import load_config
@@ -344,21 +408,28 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
     if not sources:
         raise click.UsageError("no --schema given and no schema in [tool.dvschema]")
     catalog = _load_catalog(sources)
+    if table_name is not None and table_name not in catalog.tables:
+        raise _no_such_table(", ".join(map(str, sources)), table_name, catalog.tables)
+    levels = _required_severities(required_severities) if required_severities else config.required_severity
     groups: dict[str, list[Path]] = {}
+    unmatched = []
     for file in files:
         name = table_name or config.table_for(file)
         if name is None and not config.tables and len(catalog.tables) == 1:
             name = next(iter(catalog.tables))
         if name is None:
-            raise InputError.at(str(file), None, "no table for this file", found="no [tool.dvschema.tables] glob "
-                                "matches it", expected="--table NAME or a glob in [tool.dvschema.tables]")
-        if name not in catalog.tables:
-            raise InputError.at(str(file), None, "no such table in the schema", found=name,
-                                expected="one of " + ", ".join(sorted(catalog.tables)))
-        groups.setdefault(name, []).append(file)
+            unmatched.append(InputError.at(str(file), None, "no table for this file", found="no "
+                                           "[tool.dvschema.tables] glob matches it",
+                                           expected="--table NAME or a glob in [tool.dvschema.tables]"))
+        elif name not in catalog.tables:
+            unmatched.append(_no_such_table(str(file), name, catalog.tables))
+        else:
+            groups.setdefault(name, []).append(file)
+    for error in unmatched:  # reported first; the files that have a table are still checked
+        click.echo(error.diagnostic.render(), err=True)
     fail_on = fail_on or config.fail_on or "error"
     chosen = select or config.select
-    reporter = VALIDATION_REPORTERS[report_format]()
+    reporter = VALIDATION_REPORTERS[report_format](fail_on)
     summary = RunSummary()
     click.echo(reporter.start(), nl=False)
     progress = _progress(quiet, len(files), sum(f.stat().st_size for f in files if f.exists()))
@@ -372,7 +443,7 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
                                       select=(list(chosen) if chosen else ["ALL"]) + list(extend_select or
                                                                                           config.extend_select),
                                       ignore=ignore_rules or config.ignore or None, severities=config.severity,
-                                      catalog=catalog)
+                                      required_severities=levels, catalog=catalog)
             except ValueError as error:
                 raise click.UsageError(str(error)) from None
             if not quiet:
@@ -382,14 +453,50 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
             remaining = None if max_violations is None else max_violations - summary.violations
             for violation in validate_files(validator, group, fail_on=fail_on, max_violations=remaining, jobs=jobs,
                                             valid_out=valid, rejected_out=rejected, previous=previous_records,
-                                            summary=summary, progress=progress):
+                                            summary=summary, progress=progress,
+                                            csv_delimiter="\t" if delimiter == "tab" else delimiter):
                 text = reporter.finding(violation)
                 if text:
                     click.echo(text, nl=False)
     progress(None)
+    if not quiet:
+        for note in summary.notes:
+            click.echo(f"note: {note}", err=True)
     click.echo(reporter.finish(summary), nl=False)
+    if unmatched:
+        sys.exit(EXIT_INPUT_ERROR)
     if summary.rejected:
         sys.exit(EXIT_FINDINGS)
+
+
+def _no_such_table(where: str, name: str, tables: Any):
+    """The error for a table name the schema does not hold, with the closest name."""
+    import difflib
+
+    from dvschema.diagnostics import InputError
+
+    close = difflib.get_close_matches(name, list(tables), n=1, cutoff=0.6) or \
+        difflib.get_close_matches(name.lower(), list(tables), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}? " if close else ""
+    listed = sorted(tables)
+    expected = hint + "one of " + ", ".join(listed[:20]) + (f" (and {len(listed) - 20} more)" if len(listed) > 20
+                                                            else "")
+    return InputError.at(where, None, "no such table in the schema", found=name, expected=expected)
+
+
+def _required_severities(items: tuple[str, ...]) -> dict[str, str]:
+    """``--required-severity LEVEL=SEVERITY`` items as a dict; a usage error names a bad one."""
+    from dvschema.config import REQUIRED_LEVELS, SEVERITIES
+
+    result = {}
+    for item in items:
+        level, _, severity = item.partition("=")
+        if level.strip() not in REQUIRED_LEVELS or severity.strip() not in SEVERITIES:
+            raise click.BadParameter(f"{item!r}: expected LEVEL=SEVERITY with LEVEL one of "
+                                     f"{', '.join(REQUIRED_LEVELS)} and SEVERITY one of {', '.join(SEVERITIES)}",
+                                     param_hint="--required-severity")
+        result[level.strip()] = severity.strip()
+    return result
 
 
 def _load_catalog(sources: tuple[Path, ...] | tuple[str, ...]):
@@ -424,7 +531,8 @@ def _progress(quiet: bool, file_count: int, total_bytes: int) -> Callable[[Any],
 @main.command("jsonschema")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("--table", "table_name", help="Logical name of the table, when SOURCE holds several.")
-@click.option("--operation", type=click.Choice(["create", "update", "full"]), default="create", show_default=True)
+@click.option("--operation", type=click.Choice(["create", "update", "full"]), default="create", show_default=True,
+              help="What the records are for: decides the required and the writable columns.")
 @_reports_input_errors
 def jsonschema_command(source: Path, table_name: str | None, operation: str) -> None:
     """Export a Draft 2020-12 JSON Schema for the records of a table."""
@@ -439,7 +547,7 @@ def jsonschema_command(source: Path, table_name: str | None, operation: str) -> 
 @main.command()
 @click.argument("code", required=False)
 def rules(code: str | None) -> None:
-    """List every validation rule and drift change kind, or document one (by code or name)."""
+    """List every validation rule and drift change kind, or document one (by code or name, in any case)."""
     from dvschema.reports.rules import find_rule_doc, rule_text, rules_table
 
     if code is None:

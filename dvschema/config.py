@@ -18,6 +18,9 @@ Example::
     [tool.dvschema.severity]
     unknown-column = "warning"
 
+    [tool.dvschema.required-severity]        # required-missing per required level
+    ApplicationRequired = "warning"
+
 Paths are relative to the configuration file. Command-line options override the file. An
 unknown key or a bad value is an error that names it.
 """
@@ -25,6 +28,7 @@ unknown key or a bad value is an error that names it.
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -37,8 +41,9 @@ from dvschema.tomlfile import line_of, read_toml
 SEVERITIES = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "none")
 OPERATIONS = ("create", "update", "full")
-KEYS = {"schema", "tables", "select", "extend-select", "ignore", "severity", "fail-on", "operation",
-        "drift-ignore", "drift-fail-on", "baseline"}
+REQUIRED_LEVELS = ("SystemRequired", "ApplicationRequired", "Recommended")
+KEYS = {"schema", "tables", "select", "extend-select", "ignore", "severity", "required-severity", "fail-on",
+        "operation", "drift-ignore", "drift-fail-on", "baseline"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Config:
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
+    required_severity: dict[str, str] = field(default_factory=dict)
     fail_on: str | None = None
     operation: str | None = None
     drift_ignore: Path | None = None
@@ -107,7 +113,9 @@ def load_config(path: str | Path | None = None) -> Config:
                             expected="one of " + ", ".join(sorted(KEYS)))
 
     def fail(key: str, value: Any, expected: str) -> InputError:
-        return InputError.at(name, line_of(text, key), f"bad value for {key}", found=repr(value), expected=expected)
+        return InputError.at(name, line_of(text, key), f"bad value for {key}",
+                             found=value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str),
+                             expected=expected)
 
     def strings(key: str) -> tuple[str, ...] | None:
         value = section.get(key)
@@ -149,6 +157,17 @@ def load_config(path: str | Path | None = None) -> Config:
         if level not in SEVERITIES:
             raise fail(rule, level, "one of " + ", ".join(SEVERITIES))
         resolved_severity[target.name] = level
+    required_severity = section.get("required-severity", {})
+    if not isinstance(required_severity, dict):
+        raise fail("required-severity", required_severity, "a table of required level = \"error\" | "
+                   "\"warning\" | \"info\"")
+    for level, value in required_severity.items():
+        if level not in REQUIRED_LEVELS:
+            raise InputError.at(name, line_of(text, level), "unknown required level in "
+                                "[tool.dvschema.required-severity]", found=level,
+                                expected="one of " + ", ".join(REQUIRED_LEVELS))
+        if value not in SEVERITIES:
+            raise fail(level, value, "one of " + ", ".join(SEVERITIES))
     from dvschema.validation.validator import check_rule_names
 
     for key in ("select", "extend-select", "ignore"):
@@ -159,6 +178,7 @@ def load_config(path: str | Path | None = None) -> Config:
     return Config(path=path, schema=tuple(path.parent / item for item in schema), tables=dict(tables),
                   select=strings("select"), extend_select=strings("extend-select") or (),
                   ignore=strings("ignore") or (), severity=resolved_severity,
+                  required_severity=dict(required_severity),
                   fail_on=choice("fail-on", FAIL_ON), operation=choice("operation", OPERATIONS),
                   drift_ignore=file_path("drift-ignore"),
                   drift_fail_on=choice("drift-fail-on", ("breaking", "warning", "info", "none")),

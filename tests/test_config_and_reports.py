@@ -73,14 +73,14 @@ def test_command_line_overrides_the_configuration(project):
 
 @pytest.mark.parametrize("body,message,found", [
     ('colour = "blue"\n', "unknown key in [tool.dvschema]", "colour"),
-    ('fail-on = "fatal"\n', "bad value for fail-on", "'fatal'"),
+    ('fail-on = "fatal"\n', "bad value for fail-on", "fatal"),
     ('operation = 3\n', "bad value for operation", "3"),
-    ('select = "DV1"\n', "bad value for select", "'DV1'"),
-    ('select = ["XX9"]\n', "bad value for select", "['XX9']"),
+    ('select = "DV1"\n', "bad value for select", "DV1"),
+    ('select = ["XX9"]\n', "bad value for select", '["XX9"]'),
     ('[tool.dvschema.severity]\nno-such-rule = "error"\n', "unknown rule in [tool.dvschema.severity]",
      "no-such-rule"),
-    ('[tool.dvschema.severity]\nmax-length = "fatal"\n', "bad value for max-length", "'fatal'"),
-    ('[tool.dvschema.tables]\n"*.jsonl" = 1\n', "bad value for tables", "{'*.jsonl': 1}"),
+    ('[tool.dvschema.severity]\nmax-length = "fatal"\n', "bad value for max-length", "fatal"),
+    ('[tool.dvschema.tables]\n"*.jsonl" = 1\n', "bad value for tables", '{"*.jsonl": 1}'),
 ])
 def test_configuration_errors_name_the_key(project, body, message, found):
     _pyproject(project, body)
@@ -120,8 +120,16 @@ def test_validate_sarif_junit_and_github_formats():
     cases = suite.findall("testcase")
     assert [case.get("name").rsplit("/", 1)[-1] for case in cases] == [
         "msdyn_botsession.invalid.jsonl", "msdyn_botsession.valid.jsonl"]
-    assert len(cases[0].findall("failure")) == 15 and cases[1].findall("failure") == []
-    assert suite.get("failures") == "15"
+    # the DV110 warning is below --fail-on error: the case's output, not a failure
+    assert len(cases[0].findall("failure")) == 14 and cases[1].findall("failure") == []
+    assert suite.get("failures") == "14"
+    assert cases[0].find("system-out").text.endswith(
+        "msdyn_botsession.invalid.jsonl:14: DV110 read-only-column [warning] createdon is not valid for create; "
+        "the server ignores the value")
+    warning_fails = ET.fromstring(CliRunner().invoke(main, [
+        "validate", "--schema", str(SEED_BOTSESSION), str(RECORDS / "msdyn_botsession.invalid.jsonl"),
+        "--format", "junit", "--fail-on", "warning"]).output).find("testsuite")
+    assert warning_fails.get("failures") == "15"
 
     lines = outputs["github"].output.splitlines()
     assert len(lines) == 15
@@ -140,6 +148,14 @@ def test_diff_sarif_junit_and_github_formats(monkeypatch):
     assert names == ["msdyn_botsession", "msdyn_copilotinteraction", "msdyn_sessionevent", "package"]
     assert outputs["github"].output.startswith(
         "::error file=fixtures/drift/release-1/msdyn_sessionevent.md,title=DD101 table-removed::")
+    # one breaking change fails; the five info additions are below --fail-on breaking
+    assert suite.get("failures") == "1"
+    assert len(suite.find("testcase[@name='package']").findall("failure")) == 0
+    assert "DD102 table-added [info] table package was added" in \
+        suite.find("testcase[@name='package']").find("system-out").text
+    info_run = CliRunner().invoke(main, ["diff", "fixtures/drift/release-1", "fixtures/drift/release-2",
+                                         "--format", "junit", "--fail-on", "info"])
+    assert ET.fromstring(info_run.output).find("testsuite").get("failures") == "6"
 
 
 def test_rules_command_and_generated_docs_are_current():

@@ -299,7 +299,7 @@ def test_ignore_file_applies_to_every_format_and_is_counted(tmp_path):
     ignore = _ignore_file(tmp_path, '[[ignore]]\nkind = "table-removed"\ntarget = "msdyn_sessionevent"\n'
                                     'reason = "Moved to another solution."\n')
     runner = CliRunner()
-    base = ["diff", str(RELEASES / "release-1"), str(RELEASES / "release-2"), "--ignore", str(ignore)]
+    base = ["diff", str(RELEASES / "release-1"), str(RELEASES / "release-2"), "--ignore-file", str(ignore)]
     text = runner.invoke(main, base)
     assert text.exit_code == 0
     assert text.output.rstrip().endswith("(1 ignored)")
@@ -317,7 +317,7 @@ def test_ignore_file_applies_to_every_format_and_is_counted(tmp_path):
 ])
 def test_bad_ignore_files_are_input_errors(tmp_path, body, message):
     ignore = _ignore_file(tmp_path, body)
-    result = CliRunner().invoke(main, ["diff", str(SEED_BOTSESSION), str(SEED_BOTSESSION), "--ignore", str(ignore)])
+    result = CliRunner().invoke(main, ["diff", str(SEED_BOTSESSION), str(SEED_BOTSESSION), "--ignore-file", str(ignore)])
     assert result.exit_code == 2
     assert message in result.output and str(ignore) in result.output
 

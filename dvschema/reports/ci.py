@@ -28,6 +28,7 @@ class CiFinding:
     severity: str
     message: str
     group: str  # the JUnit test case: a file, or a table
+    fails: bool = True  # at or above --fail-on: a JUnit failure; below it, a line of the test case's output
 
 
 def _rules(findings: Iterable[CiFinding]) -> list[dict]:
@@ -64,20 +65,27 @@ def render_sarif(findings: list[CiFinding], groups: list[str]) -> str:
 
 
 def render_junit(findings: list[CiFinding], groups: list[str]) -> str:
-    """JUnit XML: one test case per file (or table), a failure per finding."""
+    """JUnit XML: one test case per file (or table), a failure per finding at or above --fail-on; the
+    findings below it are the test case's ``system-out``."""
     by_group: dict[str, list[CiFinding]] = {group: [] for group in groups}
     for finding in findings:
         by_group.setdefault(finding.group, []).append(finding)
-    failures = sum(len(items) for items in by_group.values())
+    failures = sum(finding.fails for finding in findings)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              f'<testsuites name="dvschema" tests="{len(by_group)}" failures="{failures}">',
              f'  <testsuite name="dvschema" tests="{len(by_group)}" failures="{failures}" errors="0" skipped="0">']
     for group, items in by_group.items():
         lines.append(f"    <testcase classname=\"dvschema\" name={quoteattr(group)}>")
+        passing = []
         for item in items:
             where = f"{item.path}:{item.line}" if item.line is not None else item.path
+            if not item.fails:
+                passing.append(f"{where}: {item.code} {item.rule} [{item.severity}] {item.message}")
+                continue
             lines.append(f"      <failure type={quoteattr(item.code + ' ' + item.rule)} "
                          f"message={quoteattr(item.message)}>{escape(where + ': ' + item.message)}</failure>")
+        if passing:
+            lines.append(f"      <system-out>{escape(chr(10).join(passing))}</system-out>")
         lines.append("    </testcase>")
     lines += ["  </testsuite>", "</testsuites>"]
     return "\n".join(lines) + "\n"

@@ -20,6 +20,7 @@ class DriftReport:
     changes: list = field(default_factory=list)
     ignored: int = 0
     table_paths: dict = field(default_factory=dict)
+    fail_on: str = "breaking"
 
     def counts(self) -> dict[str, int]:
         """Number of kept changes per severity."""
@@ -71,10 +72,12 @@ def render_markdown(report: DriftReport) -> str:
 
 def _ci(format_name: str) -> Callable[[DriftReport], str]:
     def render(report: DriftReport) -> str:
+        from dvschema.drift import SEVERITY_RANK
         from dvschema.reports.ci import CI_RENDERERS, CiFinding
 
+        threshold = SEVERITY_RANK.get(report.fail_on, 99)
         findings = [CiFinding(report.table_paths.get(c.table, report.new), None, c.code, c.kind, c.severity,
-                              c.message, c.table) for c in report.changes]
+                              c.message, c.table, SEVERITY_RANK[c.severity] >= threshold) for c in report.changes]
         groups = sorted(report.table_paths) or sorted({c.table for c in report.changes})
         return CI_RENDERERS[format_name](findings, groups)
     render.__doc__ = f"The changes as {format_name}: one test case (JUnit) per table."

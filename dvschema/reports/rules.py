@@ -38,7 +38,8 @@ def all_rule_docs() -> list[RuleDoc]:
 
 def find_rule_doc(code_or_name: str) -> RuleDoc | None:
     """The rule or change kind with this code or name."""
-    return next((doc for doc in all_rule_docs() if code_or_name in (doc.code, doc.name)), None)
+    wanted = code_or_name.strip().lower()
+    return next((doc for doc in all_rule_docs() if wanted in (doc.code.lower(), doc.name)), None)
 
 
 def rules_table() -> str:
@@ -47,9 +48,10 @@ def rules_table() -> str:
 
 
 def rule_text(doc: RuleDoc) -> str:
-    """The full documentation of one rule."""
+    """The full documentation of one rule, as plain text for a terminal (the docstrings' reStructuredText
+    ````literal```` marks removed)."""
     text = f"{doc.code} {doc.name} (default severity: {doc.severity})\n\n{doc.documentation}\n"
-    return text + (f"\n{doc.extra}\n" if doc.extra else "")
+    return (text + (f"\n{doc.extra}\n" if doc.extra else "")).replace("``", "")
 
 
 def rules_markdown() -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, NamedTuple
 
-from dvschema.metaschema.model import Column
+from dvschema.metaschema.model import Column, Table
 
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 
@@ -29,6 +29,16 @@ INTEGER_TYPES = frozenset({"Integer", "BigInt"})
 CHOICE_TYPES = frozenset({"Picklist", "State", "Status"})
 LOOKUP_TYPES = frozenset({"Lookup", "Customer", "Owner"})
 TEXT_TYPES = frozenset({"String", "Memo"})
+
+
+def display_name_index(table: Table) -> dict[str, list[str]]:
+    """Logical names by display name (case folded, single spaces), as Export to Excel heads columns."""
+    index: dict[str, list[str]] = {}
+    for column in table.columns:
+        if column.display_name:
+            index.setdefault(" ".join(column.display_name.split()).casefold(), []).append(column.logical_name)
+    return index
+
 
 
 class Violation(NamedTuple):

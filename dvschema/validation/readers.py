@@ -8,6 +8,8 @@ line by line in constant memory. Unreadable input raises a located
 from __future__ import annotations
 
 import csv
+import io
+import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -16,15 +18,43 @@ import orjson
 from dvschema.diagnostics import InputError, shorten
 from dvschema.metaschema.model import Table
 from dvschema.validation.jsonvalues import loads_exact
-from dvschema.validation.model import CHOICE_TYPES, INTEGER_TYPES, NUMBER_TYPES
+from dvschema.validation.model import CHOICE_TYPES, INTEGER_TYPES, NUMBER_TYPES, display_name_index
 from dvschema.validation.rules import parse_decimal
 from dvschema.validation.validator import RecordEntry
 
 RECORD_SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 
 
+#: The path that names standard input.
+STDIN = "-"
+_stdin: list[bytes] = []
+
+
+def stdin_bytes() -> bytes:
+    """Everything on standard input, read once (its format is told from its content)."""
+    if not _stdin:
+        _stdin.append(sys.stdin.buffer.read())
+    return _stdin[0]
+
+
+def content_format(data: bytes) -> str:
+    """json, jsonl or csv, told from the bytes: one JSON document is json (one JSONL line is one
+    too), other text that starts with ``{`` or ``[`` is jsonl, anything else csv."""
+    text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] not in (b"{", b"["):
+        return "csv"
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return "jsonl"
+    return "json"
+
+
 def record_format(path: str | Path) -> str:
-    """Return json, jsonl or csv from the file name; raise InputError for another ending."""
+    """Return json, jsonl or csv from the file name (for ``-``, standard input, from its content);
+    raise InputError for another ending."""
+    if str(path) == STDIN:
+        return content_format(stdin_bytes())
     suffix = Path(path).suffix.lower()
     if suffix not in RECORD_SUFFIXES:
         raise InputError.at(str(path), None, "unknown record file type", found=suffix or "(no ending)",
@@ -35,7 +65,7 @@ def record_format(path: str | Path) -> str:
 def expand_record_paths(paths: Iterable[Path]) -> Iterator[Path]:
     """The files named, and the record files found (recursively, sorted) in the folders named."""
     for path in paths:
-        if path.is_dir():
+        if str(path) != STDIN and path.is_dir():
             yield from sorted(child for child in path.rglob("*")
                               if child.is_file() and child.suffix.lower() in RECORD_SUFFIXES)
         else:
@@ -44,6 +74,8 @@ def expand_record_paths(paths: Iterable[Path]) -> Iterator[Path]:
 
 def open_record_file(path: str):
     """Open a record file for binary reading; raise a located InputError when it cannot be read."""
+    if path == STDIN:
+        return io.BytesIO(stdin_bytes())
     try:
         return open(path, "rb")
     except OSError as error:
@@ -108,10 +140,8 @@ def _array_record_lines(text: str) -> list[int]:
 
 def iter_json(path: str) -> Iterator[RecordEntry]:
     """Yield the object of a JSON file, or each element of its top-level array."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise _open_error(path, error) from None
+    with open_record_file(path) as handle:
+        data = handle.read()
     try:
         document = loads_exact(data)
     except orjson.JSONDecodeError as error:
@@ -129,30 +159,84 @@ def iter_json(path: str) -> Iterator[RecordEntry]:
         yield RecordEntry(document, 1, 0)
 
 
+class CsvText(str):
+    """A CSV cell that did not convert to its column's type: kept as text, so the invalid-type rule
+    reports it in CSV terms (``'1,000.00' is not a number``) rather than as a JSON string."""
+
+    __slots__ = ()
+
+
 def _cell_converter(column_type: str) -> Callable[[str], Any]:
     if column_type in INTEGER_TYPES or column_type in CHOICE_TYPES:
-        return lambda text: int(text) if text.strip().lstrip("+-").isdigit() else text
+        return lambda text: int(text) if text.strip().lstrip("+-").isdigit() else CsvText(text)
     if column_type in NUMBER_TYPES:
-        return lambda text: parse_decimal(text) if parse_decimal(text) is not None else text
+        return lambda text: number if (number := parse_decimal(text)) is not None else CsvText(text)
     if column_type == "Boolean":
         words = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
-        return lambda text: words.get(text.strip().lower(), text)
+        return lambda text: words.get(text.strip().lower(), CsvText(text))
     return lambda text: text
 
 
-def iter_csv(path: str, table: Table) -> Iterator[RecordEntry]:
-    """Yield one record per CSV row: a header of logical names, cells converted per column type.
+CSV_DELIMITERS = ",;\t|"
 
-    An empty cell is null. Numbers become exact decimals; a cell that does not convert stays
-    text, so the invalid-type rule reports it.
-    """
-    converters = {column.logical_name: _cell_converter(column.type or "") for column in table.columns}
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter of a CSV sample (``,``, ``;``, tab or ``|``), as csv.Sniffer finds it; ``,`` when
+    it cannot tell (a one-column file)."""
     try:
-        handle = open(path, newline="", encoding="utf-8-sig")
+        return csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def header_names(header: list[str], table: Table, path: str, notes: list[str] | None) -> list[str]:
+    """The record keys of a CSV header: logical names as they are; a display name that names exactly
+    one column becomes its logical name (with a note); any other cell stays, for unknown-column."""
+    logical = {column.logical_name for column in table.columns}
+    by_display: dict[str, list[str]] | None = None
+    names = []
+    for cell in header:
+        name = cell.strip()
+        if name not in logical and "@" not in name:
+            by_display = by_display if by_display is not None else display_name_index(table)
+            matches = by_display.get(" ".join(name.split()).casefold(), [])
+            if len(matches) == 1 and matches[0] not in header:
+                if notes is not None:
+                    notes.append(f"{path}:1: header {name!r} read as column {matches[0]} (its display name)")
+                name = matches[0]
+        names.append(name)
+    return names
+
+
+def _open_csv(path: str):
+    if path == STDIN:
+        return io.TextIOWrapper(io.BytesIO(stdin_bytes()), encoding="utf-8-sig", newline="")
+    try:
+        return open(path, newline="", encoding="utf-8-sig")
     except OSError as error:
         raise _open_error(path, error) from None
+
+
+def iter_csv(path: str, table: Table, delimiter: str | None = None,
+             notes: list[str] | None = None) -> Iterator[RecordEntry]:
+    """Yield one record per CSV row: a header of logical (or display) names, cells converted per column type.
+
+    An empty cell is null. Numbers become exact decimals; a cell that does not convert stays
+    text, so the invalid-type rule reports it. The delimiter is sniffed from the first 64 KiB
+    unless given.
+    """
+    converters = {column.logical_name: _cell_converter(column.type or "") for column in table.columns}
+    handle = _open_csv(path)
     with handle:
-        reader = csv.reader(handle)
+        if delimiter is None:
+            try:
+                sample = handle.read(65536)
+            except UnicodeDecodeError as error:
+                raise InputError.at(path, 1, "unreadable CSV header", found=str(error),
+                                    expected="a header row of logical names") from None
+            delimiter = sniff_delimiter(sample)
+            handle.seek(0)
+        reader = csv.reader(handle, delimiter=delimiter)
         try:
             header = next(reader)
         except StopIteration:
@@ -160,6 +244,7 @@ def iter_csv(path: str, table: Table) -> Iterator[RecordEntry]:
         except (csv.Error, UnicodeDecodeError) as error:
             raise InputError.at(path, 1, "unreadable CSV header", found=str(error),
                                 expected="a header row of logical names") from None
+        header = header_names(header, table, path, notes)
         identity = lambda text: text  # noqa: E731
         convert = [converters.get(name, identity) for name in header]
         start = reader.line_num + 1
@@ -181,12 +266,14 @@ def iter_csv(path: str, table: Table) -> Iterator[RecordEntry]:
                                 expected="RFC 4180 CSV in UTF-8") from None
 
 
-def iter_record_file(path: str | Path, table: Table) -> Iterator[RecordEntry]:
-    """Yield the records of a JSON, JSONL or CSV file."""
+def iter_record_file(path: str | Path, table: Table, delimiter: str | None = None,
+                     notes: list[str] | None = None) -> Iterator[RecordEntry]:
+    """Yield the records of a JSON, JSONL or CSV file (``-``: standard input). ``delimiter`` and
+    ``notes`` (where header notes are added) are for CSV."""
     name = str(path)
     kind = record_format(name)
     if kind == "jsonl":
         return iter_jsonl(name)
     if kind == "json":
         return iter_json(name)
-    return iter_csv(name, table)
+    return iter_csv(name, table, delimiter, notes)

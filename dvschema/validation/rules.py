@@ -188,6 +188,9 @@ def check_invalid_type(facts: ColumnFacts, value: Any) -> Iterator[str | tuple[s
     Example: ``"msdyn_csatscore": "5"`` (a string for an Integer column).
     """
     column_type = facts.type
+    if isinstance(value, str) and type(value) is not str:  # a CSV cell that did not convert
+        yield _csv_cell_message(column_type, value)
+        return
     if column_type in TEXT_TYPES or column_type == "EntityName":
         if type(value) is not str:
             yield f"{json_kind(value)} for {_a(column_type)} column; expected a string"
@@ -219,6 +222,17 @@ def check_invalid_type(facts: ColumnFacts, value: Any) -> Iterator[str | tuple[s
             yield f"{value!r} is before 1753-01-01, the earliest date Dataverse stores"
         elif facts.user_local and isinstance(parsed, datetime) and not _OFFSET.search(value):
             yield (f"{value!r} has no offset or Z; this UserLocal column stores it as UTC unchanged", "warning")
+
+
+def _csv_cell_message(column_type: str, text: str) -> str:
+    """What is wrong with a CSV cell of a number or choice column, in CSV terms."""
+    quoted = "'" + text.replace("'", "\\'") + "'"
+    if column_type in INTEGER_TYPES or column_type in CHOICE_TYPES:
+        if parse_decimal(text) is not None:
+            return f"{quoted} is not a whole number"
+        return f"{quoted} is not a number; expected a whole number" + (
+            " (an option value)" if column_type in CHOICE_TYPES else "")
+    return f"{quoted} is not a number; expected digits with a . before any decimals, no thousands separator"
 
 
 def check_invalid_lookup(facts: ColumnFacts, value: Any) -> Iterator[str]:
@@ -337,7 +351,10 @@ RULES_BY_CODE = {rule.code: rule for rule in RULES}
 
 
 def parse_decimal(text: str) -> Decimal | None:
-    """Parse a CSV number cell exactly; None when it is not a number."""
+    """Parse a CSV number cell exactly; None when it is not a number (``1_000`` is none: Python's
+    digit separator is no CSV's)."""
+    if "_" in text:
+        return None
     try:
         number = Decimal(text)
     except InvalidOperation:

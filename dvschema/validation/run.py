@@ -46,7 +46,12 @@ class RunSummary:
     violations: int = 0
     by_severity: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0, "info": 0})
     truncated: bool = False
+    #: findings of the record where --max-violations stopped the run that were cut (its record is in
+    #: --rejected-out with all of them)
+    not_shown: int = 0
     file_names: list[str] = field(default_factory=list)
+    #: what the readers noticed (a CSV header read by display name), for the CLI to show
+    notes: list[str] = field(default_factory=list)
 
 
 class BlockFinding(NamedTuple):
@@ -404,7 +409,9 @@ class _Run:
         """Count located findings and return them, cut short at --max-violations."""
         summary = self.summary
         if self.max_violations is not None and summary.violations + len(violations) > self.max_violations:
-            violations = violations[:max(self.max_violations - summary.violations, 0)]
+            shown = max(self.max_violations - summary.violations, 0)
+            summary.not_shown += len(violations) - shown
+            violations = violations[:shown]
             summary.truncated = True
         summary.violations += len(violations)
         by_severity = summary.by_severity
@@ -421,11 +428,13 @@ class _Run:
 def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on: str = "error",
                    max_violations: int | None = None, jobs: int = 1, valid_out: IO[bytes] | None = None,
                    rejected_out: IO[bytes] | None = None, previous: dict | None = None,
-                   summary: RunSummary | None = None, progress: Callable[[RunSummary], None] | None = None
-                   ) -> Iterator[Violation]:
-    """Validate record files; yield located violations; write the valid/rejected split if asked.
+                   summary: RunSummary | None = None, progress: Callable[[RunSummary], None] | None = None,
+                   csv_delimiter: str | None = None) -> Iterator[Violation]:
+    """Validate record files (``-``: standard input); yield located violations; write the valid/rejected
+    split if asked.
 
-    JSONL records go to ``valid_out`` as their original lines; JSON and CSV records as JSON.
+    JSONL records go to ``valid_out`` as their original lines; JSON and CSV records as JSON. CSV
+    files are read with ``csv_delimiter``, or the one sniffed from each file.
     ``progress`` is called with the running summary about every 10,000 records and after each file.
     """
     run = _Run(summary if summary is not None else RunSummary(), fail_on, max_violations, valid_out,
@@ -437,15 +446,16 @@ def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on
         if not previous and record_format(name) == "jsonl":
             yield from _validate_jsonl(validator, name, jobs, run)
         else:
-            yield from _validate_entries(validator, name, previous, run)
+            yield from _validate_entries(validator, name, previous, run, csv_delimiter)
         if run.stopped:
             return
         if progress is not None:
             progress(run.summary)
 
 
-def _validate_entries(validator: Validator, name: str, previous: dict | None, run: _Run) -> Iterator[Violation]:
-    entries = iter_record_file(name, validator.table)
+def _validate_entries(validator: Validator, name: str, previous: dict | None, run: _Run,
+                      delimiter: str | None = None) -> Iterator[Violation]:
+    entries = iter_record_file(name, validator.table, delimiter, run.summary.notes)
     for entry, violations in check_entries(validator, entries, previous=previous):
         run.counted(run.summary.records + 1)
         if run.is_rejected(violations):

@@ -20,7 +20,7 @@ from dvschema.diagnostics import shorten
 from dvschema.metaschema.model import Catalog, Column, Table
 from dvschema.validation.jsonvalues import json_kind, loads_exact, shown_value
 from dvschema.validation.model import (GUID_TEXT, LOOKUP_TYPES, SEVERITY_RANK, ColumnFacts, Violation,
-                                       clean_value_predicate)
+                                       clean_value_predicate, display_name_index)
 from dvschema.validation.rules import _BIND, RULES, RULES_BY_NAME, Rule, check_invalid_lookup
 from dvschema.validation import screen as screens
 
@@ -124,6 +124,7 @@ class Validator:
         self._check_read_only = "read-only-column" in self.enabled and operation != "full"
         self._check_unknown = "unknown-column" in self.enabled
         self._unknown_messages: dict[str, str] = {}
+        self._by_display_name: dict[str, list[str]] | None = None
         self._mismatch_messages: dict[tuple[int, int], str] = {}
         self._required_keys = [(facts, self._keys_of(facts)) for facts in self._required]
         for facts in self.facts.values():
@@ -443,9 +444,16 @@ class Validator:
     def _unknown(self, key: str, value: Any) -> Violation:
         message = self._unknown_messages.get(key)
         if message is None:
-            names = list(self.facts) + [f"{name}@odata.bind" for name in self.bind_names]
-            close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]}?" if close else ""
+            if self._by_display_name is None:
+                self._by_display_name = display_name_index(self.table)
+            by_display = self._by_display_name.get(" ".join(key.split()).casefold(), [])
+            if by_display:
+                hint = (f"; it is the display name of {' and '.join(by_display)}: use "
+                        f"{'the' if len(by_display) == 1 else 'a'} logical name")
+            else:
+                names = list(self.facts) + [f"{name}@odata.bind" for name in self.bind_names]
+                close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]}?" if close else ""
             message = f"{key} is not a column of {self.table.logical_name}{hint}"
             if len(self._unknown_messages) < 10_000:
                 self._unknown_messages[key] = message
