@@ -27,14 +27,15 @@ RECORD_SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv
 
 #: The path that names standard input.
 STDIN = "-"
-_stdin: list[bytes] = []
+_stdin: list = [None, b""]  # the stream read, and what it held
 
 
 def stdin_bytes() -> bytes:
-    """Everything on standard input, read once (its format is told from its content)."""
-    if not _stdin:
-        _stdin.append(sys.stdin.buffer.read())
-    return _stdin[0]
+    """Everything on standard input, read once per stream (its format is told from its content)."""
+    stream = sys.stdin.buffer
+    if _stdin[0] is not stream:
+        _stdin[:] = [stream, stream.read()]
+    return _stdin[1]
 
 
 def content_format(data: bytes) -> str:
@@ -195,16 +196,19 @@ def header_names(header: list[str], table: Table, path: str, notes: list[str] | 
     logical = {column.logical_name for column in table.columns}
     by_display: dict[str, list[str]] | None = None
     names = []
+    read_as = []
     for cell in header:
         name = cell.strip()
         if name not in logical and "@" not in name:
             by_display = by_display if by_display is not None else display_name_index(table)
             matches = by_display.get(" ".join(name.split()).casefold(), [])
             if len(matches) == 1 and matches[0] not in header:
-                if notes is not None:
-                    notes.append(f"{path}:1: header {name!r} read as column {matches[0]} (its display name)")
+                read_as.append(f"{name} as {matches[0]}")
                 name = matches[0]
         names.append(name)
+    if read_as and notes is not None:
+        notes.append(f"{path}:1: {len(read_as)} header cells are display names, read as the columns they name: "
+                     + ", ".join(read_as))
     return names
 
 
