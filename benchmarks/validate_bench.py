@@ -149,6 +149,44 @@ def steps_for(seconds: float) -> int:
     return max(100_000, int(1_000_000 * seconds / (time.perf_counter() - start)))
 
 
+FLOOR_PROCESS = "import sys, orjson\nfor line in open(sys.argv[1], 'rb'):\n    orjson.loads(line)\n"
+
+
+def whole_process_times(path: Path, rounds: int) -> dict[str, list[float]]:
+    """Wall times of two whole processes, taking turns: ``python -c`` reading and ``orjson.loads``-ing
+    every line (the floor), and ``dvschema validate --format json`` on the file (start-up, the
+    schema from the parse cache, every finding encoded in the JSON report, written to a pipe)."""
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "DVSCHEMA_CACHE_DIR": str(path.parent / "cache")}
+    commands = {
+        "floor process": [sys.executable, "-c", FLOOR_PROCESS, str(path)],
+        "dvschema process": [sys.executable, "-m", "dvschema.cli", "validate", "--schema", str(SEED_000),
+                             "--format", "json", str(path)],
+    }
+    subprocess.run(commands["dvschema process"], env=environment, stdout=subprocess.DEVNULL)  # fills the cache
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, command in commands.items():
+            start = time.perf_counter()
+            subprocess.run(command, env=environment, stdout=subprocess.PIPE, check=name == "floor process")
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def print_whole_process(times: dict[str, list[float]]) -> None:
+    """Print the whole-process comparison: medians and the ratio of each round."""
+    import statistics
+
+    floor, dvschema = (statistics.median(times[name]) for name in ("floor process", "dvschema process"))
+    ratios = sorted(f / d for f, d in zip(times["floor process"], times["dvschema process"]))
+    print(f"whole process, python -c orjson.loads every line (floor): median {floor * 1000:6.0f} ms")
+    print(f"whole process, dvschema validate --format json          : median {dvschema * 1000:6.0f} ms  "
+          f"ratio to floor {floor / dvschema:.2f} (goal >= 0.6); per round: "
+          + ", ".join(f"{ratio:.2f}" for ratio in ratios))
+
+
 def main() -> None:
     """Generate the records, time every contender and print the ratios."""
     parser = argparse.ArgumentParser()
@@ -156,7 +194,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--jsonschema-sample", type=int, default=5_000)
+    parser.add_argument("--process-only", action="store_true",
+                        help="Only the whole-process comparison (dvschema validate --format json vs python -c).")
     args = parser.parse_args()
+    if args.process_only:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "records.jsonl"
+            path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in make_records(args.records, args.seed)))
+            print_whole_process(whole_process_times(path, args.repeats))
+        return
 
     table = parse_file(SEED_000).table
     validator = Validator(table, "create")
@@ -202,6 +248,9 @@ def main() -> None:
         dicts_rate = rate(count, times["dicts"])
         if len(set(found.values())) != 1:
             raise SystemExit(f"the dvschema paths disagree on the findings: {found}")
+        del lines
+        process_times = whole_process_times(path, args.repeats)
+        lines = path.read_bytes().splitlines()
 
         import jsonschema
 
@@ -254,6 +303,7 @@ def main() -> None:
     else:
         print(f"jsonschema-rs                       : {rs_rate:12,.0f} rec/s  dvschema is {one / rs_rate:.2f}x"
               f" (goal >= 1.5)")
+    print_whole_process(process_times)
 
 
 if __name__ == "__main__":

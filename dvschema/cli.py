@@ -222,7 +222,7 @@ def _compared_tables(old: Path, old_catalog: Any, new: Path, new_catalog: Any, t
     from dvschema.metaschema.model import Catalog
 
     def keep(catalog: Any, names: set[str]) -> Any:
-        return Catalog(tables={name: table for name, table in catalog.tables.items() if name in names})
+        return Catalog.model_construct(tables={name: table for name, table in catalog.tables.items() if name in names})
 
     if table_names:
         known = set(old_catalog.tables) | set(new_catalog.tables)
@@ -507,7 +507,7 @@ def _load_catalog(sources: tuple[Path, ...] | tuple[str, ...]):
     tables = {}
     for source in sources:
         tables.update(load_metadata(source).tables)
-    return Catalog(tables=tables)
+    return Catalog.model_construct(tables=tables)  # tables already validated (or trusted from the cache)
 
 
 def _progress(quiet: bool, file_count: int, total_bytes: int) -> Callable[[Any], None]:

@@ -34,7 +34,9 @@ SourceFormat = Literal["markdown-generated", "markdown-2023", "markdown-2020", "
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: a class's validator is built when it first validates, not at import; a command
+    # that only reads cached tables (built by table_from_dump, without validation) never pays for it
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Option(_Frozen):
@@ -190,3 +192,33 @@ class Catalog(_Frozen):
 
     model_version: str = MODEL_VERSION
     tables: dict[str, Table] = Field(default_factory=dict)
+
+
+def _number_from_dump(value: int | str | None) -> int | Decimal | None:
+    return Decimal(value) if isinstance(value, str) else value
+
+
+def _column_from_dump(data: dict) -> Column:
+    fields = dict(data)
+    fields["targets"] = tuple(data.get("targets", ()))
+    fields["options"] = tuple(Option.model_construct(**option) for option in data.get("options", ()))
+    fields["min_value"] = _number_from_dump(data.get("min_value"))
+    fields["max_value"] = _number_from_dump(data.get("max_value"))
+    return Column.model_construct(set(data), **fields)
+
+
+def table_from_dump(data: dict) -> Table:
+    """A Table from its own ``model_dump(mode="json")``, built without validation: for data dvschema
+    wrote itself (the parse cache), where validating again only costs time (building the validators
+    of every model class is most of a small command's start-up). Anything else goes through
+    ``Table.model_validate``."""
+    fields = dict(data)
+    fields["notes"] = tuple(data.get("notes", ()))
+    fields["includes"] = tuple(data.get("includes", ()))
+    fields["messages"] = tuple(Message.model_construct(**message) for message in data.get("messages", ()))
+    fields["columns"] = tuple(_column_from_dump(column) for column in data.get("columns", ()))
+    fields["relationships"] = tuple(Relationship.model_construct(**relationship)
+                                    for relationship in data.get("relationships", ()))
+    if data.get("source") is not None:
+        fields["source"] = Source.model_construct(**data["source"])
+    return Table.model_construct(set(data), **fields)

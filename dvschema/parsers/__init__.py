@@ -250,7 +250,8 @@ def build_catalog(paths: Iterable[str | os.PathLike[str]], format: str | None = 
             left_out.append(second)
             table = described[0]
         tables[name] = table
-    return CatalogBuild(Catalog(tables=dict(sorted(tables.items()))), warnings, errors, left_out)
+    # tables are models already: constructing the catalog does not validate them again
+    return CatalogBuild(Catalog.model_construct(tables=dict(sorted(tables.items()))), warnings, errors, left_out)
 
 
 def parse_paths(paths: Iterable[str | os.PathLike[str]], format: str | None = None, *, use_cache: bool = False,
@@ -275,4 +276,4 @@ def load_metadata(path: str | Path, *, use_cache: bool = True) -> Catalog:
     if path.suffix.lower() == ".json":
         return load_catalog(path)
     table = parse_file(path, use_cache=use_cache).table
-    return Catalog(tables={table.logical_name: table})
+    return Catalog.model_construct(tables={table.logical_name: table})  # the table is a model already

@@ -18,7 +18,7 @@ import orjson
 
 from dvschema import __version__
 from dvschema.diagnostics import Diagnostic
-from dvschema.metaschema.model import MODEL_VERSION, Table
+from dvschema.metaschema.model import MODEL_VERSION, Table, table_from_dump
 
 
 def cache_dir() -> Path | None:
@@ -46,10 +46,10 @@ def load(key: str, path: str) -> tuple[Table, list[Diagnostic]] | None:
         return None
     try:
         entry = orjson.loads((folder / f"{key}.json").read_bytes())
-        table = Table.model_validate(entry["table"])
+        table = table_from_dump(entry["table"])  # written by store(): no validation needed
         warnings = [Diagnostic(path, w["line"], w["message"], w["severity"], w["found"], w["expected"])
                     for w in entry["warnings"]]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     if table.source is not None:
         table = table.model_copy(update={"source": table.source.model_copy(update={"path": path})})
