@@ -500,14 +500,14 @@ def _required_severities(items: tuple[str, ...]) -> dict[str, str]:
 
 
 def _load_catalog(sources: tuple[Path, ...] | tuple[str, ...]):
-    """Every table of the schema sources, in one catalog."""
-    from dvschema.metaschema.model import Catalog
-    from dvschema.parsers import load_metadata
+    """Every table of the schema sources, in one catalog to read (cached pages as read-only views)."""
+    from dvschema.metaschema.dump import DumpedCatalog
+    from dvschema.parsers import load_metadata_view
 
     tables = {}
     for source in sources:
-        tables.update(load_metadata(source).tables)
-    return Catalog.model_construct(tables=tables)  # tables already validated (or trusted from the cache)
+        tables.update(load_metadata_view(source).tables)
+    return DumpedCatalog(tables)
 
 
 def _progress(quiet: bool, file_count: int, total_bytes: int) -> Callable[[Any], None]:

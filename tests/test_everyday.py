@@ -235,3 +235,47 @@ def test_max_violations_says_how_many_findings_were_not_shown_and_agrees_with_re
                              records).output)
     assert report["summary"]["violations"] == 2 and report["summary"]["not_shown"] == 8
     assert report["summary"]["rejected"] == 1 and report["summary"]["records"] == 1
+
+
+# -- --jobs without fork --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def many_records(tmp_path_factory):
+    path = tmp_path_factory.mktemp("jobs") / "many.jsonl"  # 15 findings a copy, several 1 MB blocks
+    path.write_text((RECORDS / "msdyn_botsession.invalid.jsonl").read_text() * 600)
+    assert path.stat().st_size > 2 << 20
+    return path
+
+
+def test_jobs_spawns_worker_processes_where_fork_is_not_used(monkeypatch, many_records):
+    from dvschema import Validator, parse_file
+    from dvschema.validation import run
+
+    validator = Validator(parse_file(SEED_BOTSESSION).table)
+    one = list(run.validate_files(validator, [many_records]))
+    monkeypatch.setattr(run, "worker_start_method", lambda: "spawn")
+    summary = run.RunSummary()
+    spawned = list(run.validate_files(validator, [many_records], jobs=2, summary=summary))
+    assert spawned == one and len(one) == 9_000
+    assert summary.processes == 2 and summary.notes == []
+
+
+def test_jobs_says_plainly_when_it_runs_one_process(monkeypatch, many_records):
+    from dvschema.validation import run
+
+    monkeypatch.setattr(run, "worker_start_method", lambda: None)
+    result = _run("validate", "--schema", SEED_BOTSESSION, "--jobs", "2", many_records)
+    assert result.exit_code == 1 and len(_finding_lines(result.output)) == 9_000
+    assert f"note: {many_records}: --jobs 2: worker processes cannot be started here (no fork, or inside a " \
+           "daemonic process); one process checks the file" in result.output
+
+
+def test_worker_start_method_by_platform(monkeypatch):
+    from dvschema.validation import run
+
+    assert run.worker_start_method() == "fork"  # Linux, where the suite runs
+    monkeypatch.setattr(run.sys, "platform", "darwin")
+    assert run.worker_start_method() == "spawn"
+    monkeypatch.setattr(run.sys, "platform", "win32")
+    monkeypatch.delattr(run.os, "fork")
+    assert run.worker_start_method() == "spawn"

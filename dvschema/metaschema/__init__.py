@@ -2,7 +2,9 @@
 
 ``table.schema.json`` and ``catalog.schema.json`` beside this file are generated from the
 pydantic models by ``python -m dvschema.metaschema`` and checked in; a test fails when
-they are stale.
+they are stale. The model classes are imported on first use (``dvschema.metaschema.Table``), so
+that a module that needs only :mod:`dvschema.metaschema.dump` (reading the parse cache) does not
+import pydantic.
 """
 
 from __future__ import annotations
@@ -10,16 +12,29 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dvschema.diagnostics import InputError
-from dvschema.metaschema.model import MODEL_VERSION, Catalog, Column, Message, Option, Relationship, Source, Table
+from dvschema.metaschema.dump import MODEL_VERSION
+
+if TYPE_CHECKING:
+    from dvschema.metaschema.model import Catalog, Table
+
+_MODEL_NAMES = ("Catalog", "Column", "Message", "Option", "Relationship", "Source", "Table")
 
 __all__ = ["Catalog", "Column", "Message", "Option", "Relationship", "Source", "Table", "MODEL_VERSION",
            "SCHEMA_DIR", "table_json_schema", "catalog_json_schema", "generated_schemas", "load_schema",
            "dump_json", "load_catalog", "validate_document"]
 
 SCHEMA_DIR = Path(__file__).parent
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODEL_NAMES:
+        from dvschema.metaschema import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module 'dvschema.metaschema' has no attribute {name!r}")
 _SCHEMA_BASE = "https://dvschema.dev/metaschema/"
 
 
@@ -29,11 +44,15 @@ def _with_header(schema: dict[str, Any], name: str) -> dict[str, Any]:
 
 def table_json_schema() -> dict[str, Any]:
     """Return the Draft 2020-12 JSON Schema of one serialized :class:`Table`."""
+    from dvschema.metaschema.model import Table
+
     return _with_header(Table.model_json_schema(), "table.schema.json")
 
 
 def catalog_json_schema() -> dict[str, Any]:
     """Return the Draft 2020-12 JSON Schema of a serialized :class:`Catalog`."""
+    from dvschema.metaschema.model import Catalog
+
     return _with_header(Catalog.model_json_schema(), "catalog.schema.json")
 
 
@@ -72,6 +91,8 @@ def validate_document(data: Any, schema_name: str, path: str) -> None:
 def load_catalog(path: str | Path) -> Catalog:
     """Load a catalog JSON file (or one serialized table), validated against the metaschema."""
     import orjson
+
+    from dvschema.metaschema.model import Catalog, Table
 
     name = str(path)
     try:

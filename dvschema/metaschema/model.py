@@ -15,8 +15,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-#: Version of the serialized model; bump when a field changes meaning.
-MODEL_VERSION = "1"
+from dvschema.metaschema.dump import MODEL_VERSION, rebuild_table
+
 
 #: A decimal kept exactly as the document wrote it (``1E-12``, ``0.5``): a string in JSON.
 ExactDecimal = Annotated[
@@ -194,31 +194,12 @@ class Catalog(_Frozen):
     tables: dict[str, Table] = Field(default_factory=dict)
 
 
-def _number_from_dump(value: int | str | None) -> int | Decimal | None:
-    return Decimal(value) if isinstance(value, str) else value
-
-
-def _column_from_dump(data: dict) -> Column:
-    fields = dict(data)
-    fields["targets"] = tuple(data.get("targets", ()))
-    fields["options"] = tuple(Option.model_construct(**option) for option in data.get("options", ()))
-    fields["min_value"] = _number_from_dump(data.get("min_value"))
-    fields["max_value"] = _number_from_dump(data.get("max_value"))
-    return Column.model_construct(set(data), **fields)
+_MODELS_BY_NAME = {"Table": Table, "Column": Column, "Option": Option, "Relationship": Relationship,
+                   "Message": Message, "Source": Source}
 
 
 def table_from_dump(data: dict) -> Table:
     """A Table from its own ``model_dump(mode="json")``, built without validation: for data dvschema
-    wrote itself (the parse cache), where validating again only costs time (building the validators
-    of every model class is most of a small command's start-up). Anything else goes through
-    ``Table.model_validate``."""
-    fields = dict(data)
-    fields["notes"] = tuple(data.get("notes", ()))
-    fields["includes"] = tuple(data.get("includes", ()))
-    fields["messages"] = tuple(Message.model_construct(**message) for message in data.get("messages", ()))
-    fields["columns"] = tuple(_column_from_dump(column) for column in data.get("columns", ()))
-    fields["relationships"] = tuple(Relationship.model_construct(**relationship)
-                                    for relationship in data.get("relationships", ()))
-    if data.get("source") is not None:
-        fields["source"] = Source.model_construct(**data["source"])
-    return Table.model_construct(set(data), **fields)
+    wrote itself (the parse cache), where validating again only costs time. Anything else goes
+    through ``Table.model_validate``."""
+    return rebuild_table(data, lambda name, fields: _MODELS_BY_NAME[name].model_construct(set(fields), **fields))

@@ -11,12 +11,14 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from dvschema.diagnostics import Diagnostic, InputError, NotATableReference
-from dvschema.metaschema.model import Catalog, Table
 from dvschema.parsers.blocks import Block
-from dvschema.parsers.builder import PageLocations, TableBuilder
+
+if TYPE_CHECKING:  # imported where used: reading cached tables as views needs neither (nor pydantic)
+    from dvschema.metaschema.model import Catalog, Table
+    from dvschema.parsers.builder import PageLocations
 
 Reader = Callable[[str], tuple[dict, Iterator[Block]]]
 
@@ -54,6 +56,13 @@ FORMATS: dict[str, Reader] = {
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt")
 
 
+def _no_locations() -> PageLocations:
+    """No page locations (a result read from the parse cache); the builder is imported only when needed."""
+    from dvschema.parsers.builder import PageLocations
+
+    return PageLocations()
+
+
 @dataclass(frozen=True)
 class ParseResult:
     """A parsed table, the warnings its document raised, and where on the page its parts are.
@@ -63,7 +72,7 @@ class ParseResult:
 
     table: Table
     warnings: list[Diagnostic] = field(default_factory=list)
-    locations: PageLocations = field(default_factory=PageLocations)
+    locations: PageLocations = field(default_factory=_no_locations)
 
 
 def normalize_text(data: bytes, path: str) -> str:
@@ -122,6 +131,8 @@ def parse_text(text: str, path: str = "<string>", format: str | None = None, *, 
         raise InputError.at(path, None, "unknown format", found=format, expected="one of " + ", ".join(FORMATS))
     if not text.strip():
         raise InputError.at(path, 1, "the document is empty", found="no text", expected="a table reference page")
+    from dvschema.parsers.builder import TableBuilder
+
     builder = TableBuilder(path, format, sha256 or hashlib.sha256(text.encode()).hexdigest())
     front_matter, blocks = reader(text)
     builder.front_matter = front_matter
@@ -223,6 +234,7 @@ def build_catalog(paths: Iterable[str | os.PathLike[str]], format: str | None = 
     is no table reference page (a README) is skipped with a warning; a file named explicitly
     must be one.
     """
+    from dvschema.metaschema.model import Catalog
     from dvschema.parsers.layers import combine
 
     work = [(path, named, format, use_cache) for path, named in iter_document_paths(paths)]
@@ -266,6 +278,7 @@ def parse_paths(paths: Iterable[str | os.PathLike[str]], format: str | None = No
 def load_metadata(path: str | Path, *, use_cache: bool = True) -> Catalog:
     """Read metadata from a catalog JSON file, a table reference document, or a folder of documents."""
     from dvschema.metaschema import load_catalog
+    from dvschema.metaschema.model import Catalog
 
     path = Path(path)
     if not path.exists():
@@ -277,3 +290,43 @@ def load_metadata(path: str | Path, *, use_cache: bool = True) -> Catalog:
         return load_catalog(path)
     table = parse_file(path, use_cache=use_cache).table
     return Catalog.model_construct(tables={table.logical_name: table})  # the table is a model already
+
+
+def _cached_view(path: Path) -> Any:
+    """The cached parse of a document as a read-only view (:func:`dvschema.metaschema.dump.dumped_table`),
+    re-located to ``path``; None when it is not cached."""
+    from dvschema.metaschema.dump import dumped_table
+    from dvschema.parsers import cache
+
+    try:
+        entry = cache.read_entry(cache.cache_key(path.read_bytes(), None))
+        if entry is None:
+            return None
+        data = entry["table"]
+        if data.get("source") is not None:
+            data = {**data, "source": {**data["source"], "path": str(path)}}
+        return dumped_table(data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def load_metadata_view(path: str | Path) -> Any:
+    """What :func:`load_metadata` reads, for a command that only reads the tables: when every document
+    of ``path`` (a document or a folder) has a cached parse, the tables come back as read-only views in
+    a :class:`~dvschema.metaschema.dump.DumpedCatalog`, without importing pydantic; otherwise (a catalog
+    JSON, an uncached or malformed document) as :func:`load_metadata` gives them."""
+    from dvschema.metaschema.dump import DumpedCatalog
+    from dvschema.parsers.cache import cache_dir
+
+    path = Path(path)
+    if cache_dir() is not None and path.exists() and path.suffix.lower() != ".json":
+        tables: dict[str, Any] = {}
+        for document, _ in iter_document_paths([path]):
+            view = _cached_view(document)
+            if view is None or view.logical_name in tables:
+                break
+            tables[view.logical_name] = view
+        else:
+            if tables:
+                return DumpedCatalog(dict(sorted(tables.items())))
+    return load_metadata(path)

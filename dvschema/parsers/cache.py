@@ -13,12 +13,16 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from dvschema import __version__
 from dvschema.diagnostics import Diagnostic
-from dvschema.metaschema.model import MODEL_VERSION, Table, table_from_dump
+from dvschema.metaschema.dump import MODEL_VERSION
+
+if TYPE_CHECKING:
+    from dvschema.metaschema.model import Table
 
 
 def cache_dir() -> Path | None:
@@ -39,13 +43,26 @@ def cache_key(data: bytes, format_name: str | None) -> str:
     return digest.hexdigest()
 
 
-def load(key: str, path: str) -> tuple[Table, list[Diagnostic]] | None:
-    """The cached table and warnings, re-located to ``path``; None when absent or unreadable."""
+def read_entry(key: str) -> dict[str, Any] | None:
+    """The entry's JSON data (``table``: the table's dump, ``warnings``); None when absent or unreadable."""
     folder = cache_dir()
     if folder is None:
         return None
     try:
         entry = orjson.loads((folder / f"{key}.json").read_bytes())
+    except (OSError, ValueError):
+        return None
+    return entry if isinstance(entry, dict) and isinstance(entry.get("table"), dict) else None
+
+
+def load(key: str, path: str) -> tuple[Table, list[Diagnostic]] | None:
+    """The cached table and warnings, re-located to ``path``; None when absent or unreadable."""
+    from dvschema.metaschema.model import table_from_dump
+
+    entry = read_entry(key)
+    if entry is None:
+        return None
+    try:
         table = table_from_dump(entry["table"])  # written by store(): no validation needed
         warnings = [Diagnostic(path, w["line"], w["message"], w["severity"], w["found"], w["expected"])
                     for w in entry["warnings"]]

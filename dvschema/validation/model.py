@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
-from dvschema.metaschema.model import Column, Table
+if TYPE_CHECKING:  # the model is only named in annotations: validation never imports pydantic itself
+    from dvschema.metaschema.model import Column, Table
 
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 

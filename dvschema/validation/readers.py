@@ -11,16 +11,18 @@ import csv
 import io
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import orjson
 
 from dvschema.diagnostics import InputError, shorten
-from dvschema.metaschema.model import Table
 from dvschema.validation.jsonvalues import loads_exact
 from dvschema.validation.model import CHOICE_TYPES, INTEGER_TYPES, NUMBER_TYPES, display_name_index
 from dvschema.validation.rules import parse_decimal
 from dvschema.validation.validator import RecordEntry
+
+if TYPE_CHECKING:  # the model is only named in annotations: validation never imports pydantic itself
+    from dvschema.metaschema.model import Table
 
 RECORD_SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 

@@ -16,20 +16,21 @@ import gc
 import marshal
 import mmap
 import os
-import pickle
 import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator, NamedTuple, Union
+from typing import TYPE_CHECKING, IO, Any, Callable, Iterable, Iterator, NamedTuple, Union
 
 import orjson
 
-from dvschema.metaschema.model import Table
 from dvschema.validation.jsonvalues import dumps_record
 from dvschema.validation.model import SEVERITY_RANK, Violation, rejects
 from dvschema.validation.readers import iter_record_file, jsonl_line_error, open_record_file, record_format
 from dvschema.validation.validator import RecordEntry, Validator
+
+if TYPE_CHECKING:  # the model is only named in annotations: validation never imports pydantic itself
+    from dvschema.metaschema.model import Table
 
 BLOCK_SIZE = 1 << 20
 Buffer = Union[bytes, mmap.mmap]
@@ -52,6 +53,8 @@ class RunSummary:
     file_names: list[str] = field(default_factory=list)
     #: what the readers noticed (a CSV header read by display name), for the CLI to show
     notes: list[str] = field(default_factory=list)
+    #: the most processes that checked one file (--jobs)
+    processes: int = 1
 
 
 class BlockFinding(NamedTuple):
@@ -171,6 +174,8 @@ def pack_result(number: int, result: BlockResult) -> bytes:
 def payload_block(payload: bytes) -> int:
     """The block number of a payload that :func:`pack_result` wrote; re-raises a worker's error."""
     if payload[:1] == _ERROR:
+        import pickle
+
         raise pickle.loads(payload[1:])
     return int.from_bytes(payload[1:9], "little")
 
@@ -261,9 +266,29 @@ def _worker_main(sender: Any, validator: Validator, data: Buffer, bounds: list[t
             start, stop = bounds[number]
             sender.send_bytes(pack_result(number, check_block(validator, data, start, stop, threshold)))
     except Exception as error:  # shown by the parent, which knows how to report it
+        import pickle
+
         sender.send_bytes(_ERROR + pickle.dumps(error))
     finally:
         sender.close()
+
+
+def _spawned_worker_main(sender: Any, validator: Validator, path: str, bounds: list[tuple[int, int]],
+                         claims: _Claims, threshold: int, share: int) -> None:
+    """A worker started without fork (spawn): it maps the file itself, then works as a forked one."""
+    with mapped_file(path) as data:
+        _worker_main(sender, validator, data, bounds, claims, threshold, share)
+
+
+def worker_start_method() -> str | None:
+    """How --jobs starts its workers here: ``fork`` where the platform has it and it is safe (Linux
+    and other Unix systems), ``spawn`` where there is no fork (Windows) or forking a process that may
+    hold system threads is unsafe (macOS); None when neither can be used (then one process runs)."""
+    import multiprocessing
+
+    if hasattr(os, "fork") and sys.platform != "darwin":
+        return "fork"
+    return "spawn" if "spawn" in multiprocessing.get_all_start_methods() else None
 
 
 def _widen_pipe(connection: Any) -> None:
@@ -276,8 +301,8 @@ def _widen_pipe(connection: Any) -> None:
         pass  # not Linux, or above /proc/sys/fs/pipe-max-size: the default size works, only slower
 
 
-def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, jobs: int = 1
-                ) -> Iterator[tuple[BlockResult, int, int]]:
+def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, jobs: int = 1,
+                summary: RunSummary | None = None) -> Iterator[tuple[BlockResult, int, int]]:
     """Check JSONL bytes block by block; yield ``(result, start, stop)`` in file order, located.
 
     With ``jobs > 1``, this process and ``jobs - 1`` forked workers each claim the next unchecked
@@ -285,13 +310,21 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
     pipes. This process yields the results in order, placing each in the file as the line counts
     of the blocks before it become known, and checks blocks itself while it would otherwise wait
     (at most a few blocks ahead, so memory stays constant; a full pipe stops a worker that runs
-    ahead).
+    ahead). Workers are forked where :func:`worker_start_method` says so, else spawned (they map the
+    file and rebuild the validator); when neither can start, one process checks the file and a
+    note in ``summary.notes`` says so (``summary.processes`` is the most processes a file used).
     """
-    import multiprocessing
-
     bounds = list(block_bounds(data, BLOCK_SIZE))
-    if not hasattr(os, "fork") or len(bounds) < 2:
+    method = worker_start_method() if jobs > 1 and len(bounds) >= 2 else None
+    if jobs > 1 and len(bounds) >= 2 and (method is None or (method == "spawn" and not _can_spawn())):
+        if summary is not None:
+            summary.notes.append(f"{path}: --jobs {jobs}: worker processes cannot be started here (no fork, "
+                                 "or inside a daemonic process); one process checks the file")
+        method = None
+    if method is None:
         jobs = 1
+    if summary is not None:
+        summary.processes = max(summary.processes, jobs)
     first_line, first_index = 1, 0
     if jobs <= 1:
         for start, stop in bounds:
@@ -300,10 +333,13 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
             first_line += result.lines
             first_index += result.records
         return
-    context = multiprocessing.get_context("fork")
+    import multiprocessing
+
+    context = multiprocessing.get_context(method)
     claims = _Claims(context, len(bounds))
     receivers: list[Any] = []
     workers: list[int] = []
+    spawned: list[Any] = []
     ahead = 2 * jobs  # how far past the next block to yield this process may claim
     # Objects that exist before the fork are left out of the workers' garbage collection, so the
     # collector does not touch (and copy) every shared page.
@@ -312,6 +348,14 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
         for share in range(1, jobs):
             receiver, sender = context.Pipe(duplex=False)
             _widen_pipe(sender)
+            if method == "spawn":
+                process = context.Process(target=_spawned_worker_main, daemon=True,
+                                          args=(sender, validator, path, bounds, claims, threshold, share))
+                process.start()
+                sender.close()
+                receivers.append(receiver)
+                spawned.append(process)
+                continue
             # os.fork, not multiprocessing.Process: that refuses to start inside a daemonic process,
             # such as a multiprocessing.Pool worker in an ETL job.
             worker = os.fork()
@@ -358,8 +402,21 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
             if os.waitpid(worker, os.WNOHANG) == (0, 0):  # still running: the caller stopped early
                 os.kill(worker, signal.SIGTERM)
                 os.waitpid(worker, 0)
+        for process in spawned:
+            process.join(timeout=0)
+            if process.is_alive():  # still running: the caller stopped early
+                process.terminate()
+            process.join()
         for receiver in receivers:
             receiver.close()
+
+
+def _can_spawn() -> bool:
+    """Whether this process may start spawned children: a daemonic process (a multiprocessing.Pool
+    worker) may not."""
+    import multiprocessing
+
+    return not multiprocessing.current_process().daemon
 
 
 def check_entries(validator: Validator, entries: Iterable[RecordEntry], previous: dict | None = None
@@ -471,7 +528,7 @@ def _validate_jsonl(validator: Validator, name: str, jobs: int, run: _Run) -> It
     summary = run.summary
     before = summary.records  # the records of the files before this one
     with mapped_file(name) as data:
-        for result, start, stop in check_jsonl(validator, data, name, run.threshold, jobs):
+        for result, start, stop in check_jsonl(validator, data, name, run.threshold, jobs, summary):
             for finding in result.findings:
                 if finding.rejected:
                     summary.rejected += 1

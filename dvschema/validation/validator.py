@@ -12,17 +12,19 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
 
 import orjson
 
 from dvschema.diagnostics import shorten
-from dvschema.metaschema.model import Catalog, Column, Table
 from dvschema.validation.jsonvalues import json_kind, loads_exact, shown_value
 from dvschema.validation.model import (GUID_TEXT, LOOKUP_TYPES, SEVERITY_RANK, ColumnFacts, Violation,
                                        clean_value_predicate, display_name_index)
 from dvschema.validation.rules import _BIND, RULES, RULES_BY_NAME, Rule, check_invalid_lookup
 from dvschema.validation import screen as screens
+
+if TYPE_CHECKING:  # the model is only named in annotations: validation never imports pydantic itself
+    from dvschema.metaschema.model import Catalog, Column, Table
 
 Operation = Literal["create", "update", "full"]
 OPERATIONS = ("create", "update", "full")
@@ -95,6 +97,9 @@ class Validator:
             raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
         for entries in (select or [], ignore or []):
             check_rule_names(entries)
+        # what a spawned worker process rebuilds the validator from (see __reduce__)
+        self._arguments = (table, operation, {"select": select, "ignore": ignore, "severities": severities,
+                                              "required_severities": required_severities, "catalog": catalog})
         self.table = table
         self.operation = operation
         self.enabled = rule_selection(select, ignore)
@@ -157,6 +162,11 @@ class Validator:
         return self._status
 
     # -- compilation ----------------------------------------------------------------------------------
+
+    def __reduce__(self) -> tuple:
+        """Pickled as its arguments: a spawned worker process compiles its own (the screen is C state)."""
+        table, operation, options = self._arguments
+        return _rebuilt_validator, (table, operation, options)
 
     def _entity_sets(self, catalog: Catalog | None) -> dict[str, str]:
         tables = dict(catalog.tables) if catalog else {}
@@ -563,3 +573,8 @@ class Validator:
             before = previous.get(record.get(primary)) if previous and isinstance(record, dict) else None
             for violation in self.iter_violations(record, before):
                 yield violation.at(path, line, number)
+
+
+def _rebuilt_validator(table: Table, operation: str, options: dict[str, Any]) -> Validator:
+    """A validator made again from its arguments (unpickling, in a spawned worker)."""
+    return Validator(table, operation, **options)
