@@ -279,3 +279,19 @@ def test_worker_start_method_by_platform(monkeypatch):
     monkeypatch.setattr(run.sys, "platform", "win32")
     monkeypatch.delattr(run.os, "fork")
     assert run.worker_start_method() == "spawn"
+
+
+def test_change_messages_name_a_tables_extra_key_and_show_values_as_json_not_python():
+    from conftest import CORPUS
+
+    result = _run("diff", CORPUS / "y2023/mspp_columnpermission.2024-06.md", CORPUS / "new/mspp_columnpermission.md",
+                  "--format", "json", "--fail-on", "none")
+    changes = json.loads(result.output)["changes"]
+    messages = [change["message"] for change in changes]
+    assert "extra.IsBPFEntity changed from False to (none)" in messages
+    assert next(c for c in changes if c["message"].startswith("extra.IsBPFEntity"))["field"] == "extra.IsBPFEntity"
+    assert "mspp_columnpermissionid: is_valid_for_update changed from false to true" in messages
+    assert 'mspp_createdon: extra changed from (none) to {"CanChangeDateTimeBehavior": "True", "ImeMode": ' \
+           '"Inactive", "SourceTypeMask": "0"}' in messages
+    assert "message Create: is_event changed from (none) to true" in messages
+    assert not [message for message in messages if "{'" in message or "('" in message]

@@ -61,9 +61,23 @@ def _as_catalog(side: Table | Catalog) -> Catalog:
     return side if isinstance(side, Catalog) else Catalog(tables={side.logical_name: side})
 
 
+def shown_in_message(value: Any) -> str:
+    """A value as a change message shows it: text as it is, nothing as ``(none)``, booleans as
+    ``true``/``false``, lists and tables as JSON (never Python's ``{'a': 1}`` or ``None``)."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list, tuple)):
+        import json
+
+        return json.dumps(value, ensure_ascii=False, default=str) if value else "(none)"
+    return str(value)
+
+
 def _change(kind: ChangeKind, difference: Difference) -> Change:
     names = describe(difference)
-    shown = {key: ("(none)" if value is None else value) for key, value in names.items()}
+    shown = {key: shown_in_message(value) for key, value in names.items()}
     return Change(kind=kind.name, code=kind.code, severity=kind.severity, table=difference.table,
                   column=names["column"], item=None if names["item"] is None else str(names["item"]),
                   field=None if names["field"] is None else str(names["field"]), old=names["old"],

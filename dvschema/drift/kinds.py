@@ -252,6 +252,8 @@ def describe(difference: Difference) -> dict[str, Any]:
         field = path[3]
     elif isinstance(field, str) and field == "extra" and len(path) > 3:
         field = f"extra.{path[3]}"
+    elif scope == "table-field" and field in ("extra", "front_matter") and len(path) > 1:
+        field = f"{field}.{path[1]}"  # a table's own property row names its key, as a column's does
     is_whole = scope in ("table", "column", "option", "target", "relationship", "message")
     return {"table": difference.table, "column": column, "item": item, "field": field,
             "old": None if is_whole else difference.old, "new": None if is_whole else difference.new}
