@@ -295,3 +295,62 @@ def test_change_messages_name_a_tables_extra_key_and_show_values_as_json_not_pyt
            '"Inactive", "SourceTypeMask": "0"}' in messages
     assert "message Create: is_event changed from (none) to true" in messages
     assert not [message for message in messages if "{'" in message or "('" in message]
+
+
+# -- start-up: cached pages without pydantic ---------------------------------------------------------------
+
+def test_cached_tables_rebuilt_from_their_dump_equal_the_parsed_ones():
+    from conftest import ALL_DOCUMENTS, parsed
+    from dvschema.metaschema.dump import dumped_table
+    from dvschema.metaschema.model import Table, table_from_dump
+
+    checked = 0
+    for path in ALL_DOCUMENTS:
+        try:
+            table = parsed(path).table
+        except Exception:  # noqa: BLE001 - documents that are errors by design have no table to rebuild
+            continue
+        dump = table.model_dump(mode="json")
+        rebuilt = table_from_dump(dump)
+        assert rebuilt == table == Table.model_validate(dump), path
+        assert rebuilt.model_dump(mode="json") == dump
+        view = dumped_table(dump)
+        for column, seen in zip(table.columns, view.columns):
+            assert (seen.logical_name, seen.min_value, seen.max_value, seen.targets, seen.options and
+                    seen.options[0].value) == (column.logical_name, column.min_value, column.max_value,
+                                               column.targets, column.options and column.options[0].value)
+            assert type(seen.min_value) is type(column.min_value)
+        checked += 1
+    assert checked >= 30
+
+
+@pytest.mark.parametrize("records,seed", [
+    ("msdyn_botsession.invalid.jsonl", SEED_BOTSESSION),
+    ("msdyn_liveconversation.invalid.jsonl", SEED_LIVECONVERSATION_TEXT),
+])
+def test_a_validator_on_a_cached_view_finds_exactly_what_one_on_the_model_finds(records, seed):
+    from conftest import parsed
+    from dvschema import Validator
+    from dvschema.metaschema.dump import dumped_table
+    from dvschema.validation.run import validate_files
+
+    table = parsed(seed).table
+    on_model = list(validate_files(Validator(table), [RECORDS / records]))
+    on_view = list(validate_files(Validator(dumped_table(table.model_dump(mode="json"))), [RECORDS / records]))
+    assert on_view == on_model and len(on_model) >= 9
+
+
+def test_validate_of_a_cached_page_does_not_import_pydantic(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "DVSCHEMA_CACHE_DIR": str(tmp_path)}
+    program = ("import sys\nfrom dvschema.cli import main\ntry:\n    main()\nexcept SystemExit as end:\n"
+               "    print('exit', end.code, 'pydantic' in sys.modules, file=sys.stderr)\n")
+    arguments = ["validate", "--schema", str(SEED_BOTSESSION), str(RECORDS / "msdyn_botsession.invalid.jsonl")]
+    runs = [subprocess.run([sys.executable, "-c", program, *arguments], capture_output=True, text=True,
+                           env=environment) for _ in range(2)]
+    assert runs[0].stderr.strip().endswith("exit 1 True")   # parsed: the model is built and cached
+    assert runs[1].stderr.strip().endswith("exit 1 False")  # cached: read-only views, no pydantic
+    assert runs[0].stdout == runs[1].stdout and "DV103 out-of-range 6 is above the maximum 5" in runs[1].stdout
