@@ -354,3 +354,12 @@ def test_validate_of_a_cached_page_does_not_import_pydantic(tmp_path):
     assert runs[0].stderr.strip().endswith("exit 1 True")   # parsed: the model is built and cached
     assert runs[1].stderr.strip().endswith("exit 1 False")  # cached: read-only views, no pydantic
     assert runs[0].stdout == runs[1].stdout and "DV103 out-of-range 6 is above the maximum 5" in runs[1].stdout
+
+
+def test_finding_messages_show_values_as_json_not_python():
+    records = b'{"msdyn_isengaged": {"a": 1}, "msdyn_name": "x"}\n{"msdyn_botsessionid": [1, null], "msdyn_name": "y"}\n'
+    result = _run("validate", "--schema", SEED_BOTSESSION, "--operation", "update", "-", stdin=records)
+    assert _finding_lines(result.output) == [
+        "-:1: DV105 invalid-option {\"a\":1} is not a boolean; expected true or false",
+        "-:2: DV108 invalid-type [1,null] is not a GUID",
+    ]

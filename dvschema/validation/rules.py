@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterator
 
-from dvschema.validation.jsonvalues import json_kind
+from dvschema.validation.jsonvalues import json_kind, shown_value
 from dvschema.validation.model import (CHOICE_TYPES, GUID_TEXT, INTEGER_TYPES, LOOKUP_TYPES, NUMBER_TYPES,
                                        TEXT_TYPES, ColumnFacts)
 
@@ -58,6 +58,12 @@ def utf16_length(text: str) -> int:
     if text.isascii():
         return len(text)
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def _quoted(value: Any) -> str:
+    """A value in a message: text quoted (``'yes'``, ``'1,000.00'``), anything else as JSON (``[1, 2]``
+    is ``[1,2]``, never Python's ``{'a': 1}`` or ``None``)."""
+    return repr(value) if isinstance(value, str) else shown_value(value)
 
 
 def _a(word: str) -> str:
@@ -149,12 +155,13 @@ def check_invalid_option(facts: ColumnFacts, value: Any) -> Iterator[str]:
     """
     if facts.type == "Boolean":
         if type(value) is not bool:
-            yield f"{value!r} is not a boolean; expected true or false"
+            yield f"{_quoted(value)} is not a boolean; expected true or false"
         return
     if facts.type == "MultiSelectPicklist":
         values = _multi_select_values(value)
         if values is None:
-            yield f"{value!r} is not a list of choice values; expected a string such as \"1,9\" or a JSON list"
+            yield (f"{_quoted(value)} is not a list of choice values; expected a string such as \"1,9\" or a "
+                   "JSON list")
             return
         unknown = [item for item in values if item not in facts.options or type(item) is not int]
         if unknown:
@@ -205,7 +212,7 @@ def check_invalid_type(facts: ColumnFacts, value: Any) -> Iterator[str | tuple[s
             yield f"{json_kind(value)} for {_a(column_type)} column; expected a whole-number option value"
     elif column_type == "Uniqueidentifier":
         if type(value) is not str or not GUID_TEXT.match(value):
-            yield f"{value!r} is not a GUID"
+            yield f"{_quoted(value)} is not a GUID"
     elif column_type == "DateTime":
         if type(value) is not str:
             yield f"{json_kind(value)} for a DateTime column; expected an ISO 8601 string"
@@ -226,7 +233,7 @@ def check_invalid_type(facts: ColumnFacts, value: Any) -> Iterator[str | tuple[s
 
 def _csv_cell_message(column_type: str, text: str) -> str:
     """What is wrong with a CSV cell of a number or choice column, in CSV terms."""
-    quoted = "'" + text.replace("'", "\\'") + "'"
+    quoted = _quoted(text)
     if column_type in INTEGER_TYPES or column_type in CHOICE_TYPES:
         if parse_decimal(text) is not None:
             return f"{quoted} is not a whole number"
@@ -249,7 +256,7 @@ def check_invalid_lookup(facts: ColumnFacts, value: Any) -> Iterator[str]:
         if not _BIND.match(value):
             yield f"{value!r} is not /entityset(guid) or an absolute URL of that form"
     elif not GUID_TEXT.match(value):
-        yield f"{value!r} is not a GUID"
+        yield f"{_quoted(value)} is not a GUID"
 
 
 def _text_applies(facts: ColumnFacts) -> bool:
