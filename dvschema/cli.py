@@ -141,6 +141,7 @@ SEVERITY_NAMES = ("breaking", "warning", "info", "none")
 
 DRIFT_FORMATS = ["text", "json", "markdown", "sarif", "junit", "github"]
 VALIDATION_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown"]
+CSV_DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 CONFIG_OPTION = click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                              help="Configuration file (default: the nearest pyproject.toml with [tool.dvschema]).")
 
@@ -363,8 +364,8 @@ def _select_table(schema: tuple[Path, ...], table_name: str | None):
 @click.option("--required-severity", "required_severities", multiple=True, metavar="LEVEL=SEVERITY",
               help="Severity of required-missing per required level, e.g. ApplicationRequired=warning "
                    "(repeatable; default: required-severity in [tool.dvschema]).")
-@click.option("--delimiter", type=click.Choice([",", ";", "tab", "|"]), default=None,
-              help="CSV delimiter (default: sniffed from each file).")
+@click.option("--delimiter", type=click.Choice(list(CSV_DELIMITERS)), default=None,
+              help="CSV delimiter (default: sniffed from each file: comma, semicolon, tab or pipe).")
 @click.option("--select", multiple=True, help="Enable rules by code, prefix or name (default ALL).")
 @click.option("--extend-select", multiple=True, help="Enable rules in addition to the selection.")
 @click.option("--ignore", "ignore_rules", multiple=True, help="Disable rules by code, prefix or name.")
@@ -454,7 +455,7 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
             for violation in validate_files(validator, group, fail_on=fail_on, max_violations=remaining, jobs=jobs,
                                             valid_out=valid, rejected_out=rejected, previous=previous_records,
                                             summary=summary, progress=progress,
-                                            csv_delimiter="\t" if delimiter == "tab" else delimiter):
+                                            csv_delimiter=CSV_DELIMITERS.get(delimiter)):
                 text = reporter.finding(violation)
                 if text:
                     click.echo(text, nl=False)

@@ -112,7 +112,7 @@ def test_delimiter_option_overrides_the_sniffed_one(tmp_path):
     path.write_text("msdyn_name|msdyn_csatscore\nA|6\n", encoding="utf-8")
     sniffed = _run("validate", "--schema", SEED_BOTSESSION, "--operation", "update", path)
     assert _finding_lines(sniffed.output) == [f"{path}:2: DV103 out-of-range 6 is above the maximum 5"]
-    forced = _run("validate", "--schema", SEED_BOTSESSION, "--operation", "update", "--delimiter", ",", path)
+    forced = _run("validate", "--schema", SEED_BOTSESSION, "--operation", "update", "--delimiter", "comma", path)
     assert _finding_lines(forced.output) == [
         f"{path}:2: DV111 unknown-column msdyn_name|msdyn_csatscore is not a column of msdyn_botsession; "
         "did you mean msdyn_csatscore?"]
