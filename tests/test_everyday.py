@@ -363,3 +363,32 @@ def test_finding_messages_show_values_as_json_not_python():
         "-:1: DV105 invalid-option {\"a\":1} is not a boolean; expected true or false",
         "-:2: DV108 invalid-type [1,null] is not a GUID",
     ]
+
+
+def test_the_dump_rebuilder_knows_every_tuple_model_and_number_field_of_the_model():
+    import typing
+
+    from pydantic import BaseModel
+
+    from dvschema.metaschema import model
+    from dvschema.metaschema.dump import MODEL_FIELDS, NUMBER_FIELDS, TUPLE_FIELDS
+
+    def models_in(annotation):
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return {annotation.__name__}
+        found = set()
+        for part in typing.get_args(annotation):
+            found |= models_in(part)
+        return found
+
+    for name in ("Table", "Column", "Option", "Relationship", "Message", "Source", "LayerChange"):
+        for field, info in getattr(model, name).model_fields.items():
+            annotation = info.annotation
+            text = str(annotation)
+            if typing.get_origin(annotation) is tuple:
+                (item,) = models_in(annotation) or {None}
+                assert TUPLE_FIELDS.get(name, {}).get(field, "missing") == item, (name, field)
+            elif models_in(annotation):
+                assert MODEL_FIELDS.get(name, {}).get(field) in models_in(annotation), (name, field)
+            if "Decimal" in text:
+                assert field in NUMBER_FIELDS.get(name, ()), (name, field)

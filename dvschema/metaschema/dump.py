@@ -20,26 +20,41 @@ MODEL_VERSION = "1"
 Maker = Callable[[str, dict[str, Any]], Any]
 
 
+#: What a dump stores differently from the model, by model name: fields that are tuples (of models,
+#: or of text when None), fields that hold one model, and exact numbers (decimals are strings in JSON).
+#: tests/test_everyday.py checks these against the model's own fields.
+TUPLE_FIELDS: dict[str, dict[str, str | None]] = {
+    "Table": {"notes": None, "includes": None, "messages": "Message", "columns": "Column",
+              "relationships": "Relationship", "layers": "LayerChange"},
+    "Column": {"targets": None, "options": "Option"},
+}
+MODEL_FIELDS: dict[str, dict[str, str]] = {"Table": {"source": "Source"}, "LayerChange": {"source": "Source"}}
+NUMBER_FIELDS: dict[str, tuple[str, ...]] = {"Column": ("min_value", "max_value")}
+
+
 def _number(value: int | str | None) -> int | Decimal | None:
     return Decimal(value) if isinstance(value, str) else value
+
+
+def _rebuild(name: str, data: dict[str, Any], make: Maker) -> Any:
+    fields = dict(data)
+    for field, item in TUPLE_FIELDS.get(name, {}).items():
+        if field in fields:
+            fields[field] = tuple(fields[field] if item is None else (_rebuild(item, part, make)
+                                                                       for part in fields[field]))
+    for field, model in MODEL_FIELDS.get(name, {}).items():
+        if fields.get(field) is not None:
+            fields[field] = _rebuild(model, fields[field], make)
+    for field in NUMBER_FIELDS.get(name, ()):
+        if field in fields:
+            fields[field] = _number(fields[field])
+    return make(name, fields)
 
 
 def rebuild_table(data: dict[str, Any], make: Maker) -> Any:
     """A table from its JSON dump: nested models made with ``make``, lists back to tuples and
     decimal bounds (strings in JSON) back to ``Decimal``."""
-    def column(fields: dict[str, Any]) -> Any:
-        return make("Column", {**fields, "targets": tuple(fields.get("targets", ())),
-                               "options": tuple(make("Option", dict(option)) for option in fields.get("options", ())),
-                               "min_value": _number(fields.get("min_value")),
-                               "max_value": _number(fields.get("max_value"))})
-
-    fields = {**data, "notes": tuple(data.get("notes", ())), "includes": tuple(data.get("includes", ())),
-              "messages": tuple(make("Message", dict(message)) for message in data.get("messages", ())),
-              "columns": tuple(column(dict(item)) for item in data.get("columns", ())),
-              "relationships": tuple(make("Relationship", dict(item)) for item in data.get("relationships", ()))}
-    if data.get("source") is not None:
-        fields["source"] = make("Source", dict(data["source"]))
-    return make("Table", fields)
+    return _rebuild("Table", data, make)
 
 
 class DumpedModel:

@@ -195,7 +195,7 @@ class Catalog(_Frozen):
 
 
 _MODELS_BY_NAME = {"Table": Table, "Column": Column, "Option": Option, "Relationship": Relationship,
-                   "Message": Message, "Source": Source}
+                   "Message": Message, "Source": Source, "LayerChange": LayerChange}
 
 
 def table_from_dump(data: dict) -> Table:
