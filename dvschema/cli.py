@@ -223,7 +223,8 @@ def _compared_tables(old: Path, old_catalog: Any, new: Path, new_catalog: Any, t
     from dvschema.metaschema.model import Catalog
 
     def keep(catalog: Any, names: set[str]) -> Any:
-        return Catalog.model_construct(tables={name: table for name, table in catalog.tables.items() if name in names})
+        kept = {name: table for name, table in catalog.tables.items() if name in names}
+        return Catalog.model_construct(tables=kept)
 
     if table_names:
         known = set(old_catalog.tables) | set(new_catalog.tables)

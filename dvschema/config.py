@@ -113,9 +113,8 @@ def load_config(path: str | Path | None = None) -> Config:
                             expected="one of " + ", ".join(sorted(KEYS)))
 
     def fail(key: str, value: Any, expected: str) -> InputError:
-        return InputError.at(name, line_of(text, key), f"bad value for {key}",
-                             found=value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str),
-                             expected=expected)
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        return InputError.at(name, line_of(text, key), f"bad value for {key}", found=shown, expected=expected)
 
     def strings(key: str) -> tuple[str, ...] | None:
         value = section.get(key)

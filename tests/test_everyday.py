@@ -357,7 +357,8 @@ def test_validate_of_a_cached_page_does_not_import_pydantic(tmp_path):
 
 
 def test_finding_messages_show_values_as_json_not_python():
-    records = b'{"msdyn_isengaged": {"a": 1}, "msdyn_name": "x"}\n{"msdyn_botsessionid": [1, null], "msdyn_name": "y"}\n'
+    records = (b'{"msdyn_isengaged": {"a": 1}, "msdyn_name": "x"}\n'
+               b'{"msdyn_botsessionid": [1, null], "msdyn_name": "y"}\n')
     result = _run("validate", "--schema", SEED_BOTSESSION, "--operation", "update", "-", stdin=records)
     assert _finding_lines(result.output) == [
         "-:1: DV105 invalid-option {\"a\":1} is not a boolean; expected true or false",
