@@ -266,8 +266,18 @@ def test_jobs_says_plainly_when_it_runs_one_process(monkeypatch, many_records):
     monkeypatch.setattr(run, "worker_start_method", lambda: None)
     result = _run("validate", "--schema", SEED_BOTSESSION, "--jobs", "2", many_records)
     assert result.exit_code == 1 and len(_finding_lines(result.output)) == 9_000
-    assert f"note: {many_records}: --jobs 2: worker processes cannot be started here (no fork, or inside a " \
-           "daemonic process); one process checks the file" in result.output
+    assert f"note: {many_records}: --jobs 2: worker processes cannot be started here (no fork, inside a " \
+           "daemonic process, or spawned workers cannot reopen standard input); one process checks the file" \
+        in result.output
+
+
+def test_spawned_workers_do_not_reread_standard_input(monkeypatch, many_records):
+    from dvschema.validation import run
+
+    monkeypatch.setattr(run, "worker_start_method", lambda: "spawn")
+    result = _run("validate", "--schema", SEED_BOTSESSION, "--jobs", "2", "-", stdin=many_records.read_bytes())
+    assert result.exit_code == 1 and len(_finding_lines(result.output)) == 9_000
+    assert "note: -: --jobs 2: worker processes cannot be started here" in result.output
 
 
 def test_worker_start_method_by_platform(monkeypatch):

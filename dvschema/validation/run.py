@@ -316,10 +316,11 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
     """
     bounds = list(block_bounds(data, BLOCK_SIZE))
     method = worker_start_method() if jobs > 1 and len(bounds) >= 2 else None
-    if jobs > 1 and len(bounds) >= 2 and (method is None or (method == "spawn" and not _can_spawn())):
+    if jobs > 1 and len(bounds) >= 2 and (method is None or (method == "spawn" and not _can_spawn(path))):
         if summary is not None:
             summary.notes.append(f"{path}: --jobs {jobs}: worker processes cannot be started here (no fork, "
-                                 "or inside a daemonic process); one process checks the file")
+                                 "inside a daemonic process, or spawned workers cannot reopen standard input); "
+                                 "one process checks the file")
         method = None
     if method is None:
         jobs = 1
@@ -411,12 +412,13 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
             receiver.close()
 
 
-def _can_spawn() -> bool:
-    """Whether this process may start spawned children: a daemonic process (a multiprocessing.Pool
-    worker) may not."""
+def _can_spawn(path: str) -> bool:
+    """Whether spawned workers can check ``path``: they reopen it, so it must be a regular file (not
+    standard input or a pipe), and a daemonic process (a multiprocessing.Pool worker) may not start
+    children."""
     import multiprocessing
 
-    return not multiprocessing.current_process().daemon
+    return os.path.isfile(path) and not multiprocessing.current_process().daemon
 
 
 def check_entries(validator: Validator, entries: Iterable[RecordEntry], previous: dict | None = None
