@@ -72,8 +72,16 @@ COLUMN_FACTS = [
                                                           required_level="ApplicationRequired")),
     ("seeds/001_f5dc07776c538126.txt", "msdyn_omnichannelsession", dict(type="Lookup", targets=("msdyn_ocsession",))),
     ("seeds/002_48bf6d517ae19c73.txt", "msdyn_interactioncontext", dict(type="Memo", max_length=1048576)),
+    # The page states IsValidForCreate False and no IsValidForUpdate row: not stated, so None (the writable
+    # section says only "true for either"); accepts_value_on reads the section for it.
     ("seeds/002_48bf6d517ae19c73.txt", "statecode", dict(type="State", is_valid_for_create=False,
-                                                         is_valid_for_update=True, writable=True)),
+                                                         is_valid_for_update=None, writable=True)),
+    ("seeds/000_9c7df8c6ddd75b92.txt", "owneridyominame", dict(type="String", derived_from="ownerid")),
+    ("seeds/000_9c7df8c6ddd75b92.txt", "msdyn_topicname", dict(type="String", derived_from=None)),
+    ("y2023/mspp_columnpermission.2024-06.md", "mspp_columnpermissionprofileidname",
+     dict(derived_from="mspp_columnpermissionprofileid", is_valid_for_create=False, is_valid_for_update=False)),
+    ("y2023/mspp_columnpermission.2024-06.md", "mspp_columnpermissionid",
+     dict(is_valid_for_create=None, is_valid_for_update=False, derived_from=None)),
     ("seeds/003_b46588e9ea878d12.txt", "msdynmkt_session", dict(type="Memo", max_length=1048575,
                                                                 required_level="ApplicationRequired")),
     ("seeds/004_25187856fee8e0ca.txt", "msdyn_escalationcount", dict(type="Integer", min_value=0,
@@ -288,3 +296,11 @@ def test_sessionevent_text_seed_and_markdown_differ_in_the_renumbered_option():
     markdown = {o.value: o.label for o in parsed(CORPUS / "y2020/msdyn_sessionevent.md").table
                 .column("msdyn_eventreason").options}
     assert {text[192350021], markdown[192350021]} == {"Disconnect", "Item"}
+
+
+def test_validity_a_page_does_not_state_comes_from_its_section():
+    table = parsed(_path("seeds/002_48bf6d517ae19c73.txt")).table
+    statecode = table.column("statecode")
+    assert (statecode.accepts_value_on("create"), statecode.accepts_value_on("update")) == (False, True)
+    versionnumber = parsed(_path("seeds/000_9c7df8c6ddd75b92.txt")).table.column("versionnumber")
+    assert (versionnumber.accepts_value_on("create"), versionnumber.accepts_value_on("update")) == (False, False)

@@ -14,7 +14,9 @@ from decimal import Decimal
 from typing import Any, Callable
 
 #: Version of the serialized model; bump when a field changes meaning.
-MODEL_VERSION = "1"
+#: 2: ``is_valid_for_create``/``is_valid_for_update`` are None unless the page states them (version 1 filled
+#: True from the writable section); ``Column.derived_from``.
+MODEL_VERSION = "2"
 
 #: Builds one object of the model from its fields: called with the model's name and the fields.
 Maker = Callable[[str, dict[str, Any]], Any]
@@ -30,6 +32,14 @@ TUPLE_FIELDS: dict[str, dict[str, str | None]] = {
 }
 MODEL_FIELDS: dict[str, dict[str, str]] = {"Table": {"source": "Source"}, "LayerChange": {"source": "Source"}}
 NUMBER_FIELDS: dict[str, tuple[str, ...]] = {"Column": ("min_value", "max_value")}
+
+
+def column_accepts_value_on(column: Any, operation: str) -> bool:
+    """Whether a column (model or dumped view) takes a value on ``"create"`` or ``"update"``: the page's
+    statement when it makes one (an ``IsValidForCreate``/``IsValidForUpdate`` row, or the read-only section),
+    else its section: a column listed as writable (or customized) takes it."""
+    stated = column.is_valid_for_create if operation == "create" else column.is_valid_for_update
+    return column.writable if stated is None else stated
 
 
 def _number(value: int | str | None) -> int | Decimal | None:

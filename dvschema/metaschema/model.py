@@ -15,7 +15,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from dvschema.metaschema.dump import MODEL_VERSION, rebuild_table
+from dvschema.metaschema.dump import MODEL_VERSION, column_accepts_value_on, rebuild_table
 
 
 #: A decimal kept exactly as the document wrote it (``1E-12``, ``0.5``): a string in JSON.
@@ -62,8 +62,10 @@ class Column(_Frozen):
     type: str | None = Field(None, description="The document's spelling: String, Memo, Integer, Picklist, ...")
     required_level: RequiredLevel | None = None
     writable: bool = Field(False, description="Listed under the writable (or customized) columns section.")
-    is_valid_for_create: bool | None = None
-    is_valid_for_update: bool | None = None
+    is_valid_for_create: bool | None = Field(None, description="As the page states it (a row, or the read-only "
+                                             "section); None when it does not.")
+    is_valid_for_update: bool | None = Field(None, description="As the page states it (a row, or the read-only "
+                                             "section); None when it does not.")
     is_valid_for_read: bool | None = None
     is_valid_for_form: bool | None = None
     max_length: int | None = None
@@ -82,7 +84,13 @@ class Column(_Frozen):
     max_size_in_kb: int | None = None
     added_by: str | None = None
     changes_from: str | None = Field(None, description="Extension documents: the column definition this one changes.")
+    derived_from: str | None = Field(None, description="The lookup whose name this column holds (`createdbyname`, "
+                                     "`createdbyyominame` of `createdby`); newer page generations omit such columns.")
     extra: dict[str, str] = Field(default_factory=dict, description="Property rows the parser does not map.")
+
+    def accepts_value_on(self, operation: Literal["create", "update"]) -> bool:
+        """Whether a value may be sent on create or update (see :func:`column_accepts_value_on`)."""
+        return column_accepts_value_on(self, operation)
 
 
 class CascadeConfiguration(_Frozen):

@@ -122,6 +122,25 @@ _RELATED_ENTITY = (
 )
 
 
+#: Column types whose record holds a reference to another table (and so a name column derived from it).
+LOOKUP_TYPES = frozenset({"Lookup", "Owner", "Customer"})
+#: Suffixes of the columns Dataverse derives from a lookup: its record's name and yomi (phonetic) name.
+DERIVED_NAME_SUFFIXES = ("yominame", "name")
+
+
+def _mark_derived(columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    """Set ``derived_from`` on the name columns of the table's lookups (``createdbyname`` of ``createdby``)."""
+    lookups = {column.logical_name for column in columns if column.type in LOOKUP_TYPES}
+    marked = []
+    for column in columns:
+        base = next((column.logical_name[:-len(suffix)] for suffix in DERIVED_NAME_SUFFIXES
+                     if column.logical_name.endswith(suffix)), None)
+        if base in lookups and column.type == "String":
+            column = column.model_copy(update={"derived_from": base})
+        marked.append(column)
+    return tuple(marked)
+
+
 @dataclass
 class _Item:
     """A column or relationship being collected."""
@@ -464,7 +483,7 @@ class TableBuilder:
         if self.section == "intro" and not self.messages and not self.columns:
             raise InputError.at(self.path, self.title_line, "the document ends before any section",
                                 found="end of file", expected="sections such as Messages, Properties and columns")
-        columns = tuple(self._column(item) for item in self.columns)
+        columns = _mark_derived(tuple(self._column(item) for item in self.columns))
         seen: dict[str, int] = {}
         for item, column in zip(self.columns, columns):
             if column.logical_name in seen:
@@ -492,12 +511,12 @@ class TableBuilder:
                 self.warn(item.line, "column without LogicalName; using its lower-cased schema name", item.heading)
             fields["logical_name"] = item.heading.lower()
         writable = item.section in ("writable", "customized")
-        # The section states validity for create/update; an explicit property row overrides it.
-        implied = {"writable": True, "readonly": False}.get(item.section)
-        if implied is not None:
+        # The read-only section states "false for both IsValidForCreate and IsValidForUpdate"; the writable
+        # section only "true for either (usually both)", so there a row the page does not have stays None.
+        if item.section == "readonly":
             for name in ("is_valid_for_create", "is_valid_for_update"):
                 if fields.get(name) is None:
-                    fields[name] = implied
+                    fields[name] = False
         return Column(schema_name=item.heading, writable=writable, options=tuple(item.options),
                       extra=item.extra, **fields)
 

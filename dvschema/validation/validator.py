@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
 import orjson
 
 from dvschema.diagnostics import shorten
+from dvschema.metaschema.dump import column_accepts_value_on
 from dvschema.validation.jsonvalues import json_kind, loads_exact, shown_value
 from dvschema.validation.model import (GUID_TEXT, LOOKUP_TYPES, SEVERITY_RANK, ColumnFacts, Violation,
                                        clean_value_predicate, display_name_index)
@@ -133,8 +134,7 @@ class Validator:
         self._mismatch_messages: dict[tuple[int, int], str] = {}
         self._required_keys = [(facts, self._keys_of(facts)) for facts in self._required]
         for facts in self.facts.values():
-            allowed = facts.column.is_valid_for_create if operation == "create" else facts.column.is_valid_for_update
-            facts.read_only = operation != "full" and allowed is False
+            facts.read_only = operation != "full" and not column_accepts_value_on(facts.column, operation)
             facts.is_clean = clean_value_predicate(facts)
         self._run_required = "required-missing" in self.enabled and bool(self._required)
         self._run_state_status = "state-status-mismatch" in self.enabled and bool(self._state and self._status)
@@ -210,13 +210,14 @@ class Validator:
         for facts in self.facts.values():
             column = facts.column
             if self.operation == "create":
-                if column.required_level in levels and column.is_valid_for_create and not self._platform_fills(column):
+                if (column.required_level in levels and column_accepts_value_on(column, "create")
+                        and not self._platform_fills(column)):
                     result.append(facts)
             elif self.operation == "update":
                 if column.required_level in ("SystemRequired", "ApplicationRequired"):
                     result.append(facts)
             elif column.required_level == "SystemRequired" and (
-                    column.is_valid_for_create or column.is_valid_for_update
+                    column_accepts_value_on(column, "create") or column_accepts_value_on(column, "update")
                     or column.logical_name == self.table.primary_id_attribute):
                 result.append(facts)
         return result
