@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Iterable
 
-from dvschema.drift.kinds import CHANGE_KINDS, KINDS_BY_NAME, SEVERITY_RANK, ChangeKind, claiming_kind, describe
+from dvschema.drift.kinds import (CHANGE_KINDS, KINDS_BY_NAME, SEVERITY_RANK, ChangeKind, claiming_kind, describe,
+                                  shown_in_message)
 from dvschema.drift.structural import Difference, diff_catalogs
 from dvschema.metaschema.model import Catalog, Table
 from dvschema.parsers import load_metadata
@@ -59,20 +60,6 @@ class Change:
 
 def _as_catalog(side: Table | Catalog) -> Catalog:
     return side if isinstance(side, Catalog) else Catalog(tables={side.logical_name: side})
-
-
-def shown_in_message(value: Any) -> str:
-    """A value as a change message shows it: text as it is, nothing as ``(none)``, booleans as
-    ``true``/``false``, lists and tables as JSON (never Python's ``{'a': 1}`` or ``None``)."""
-    if value is None:
-        return "(none)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list, tuple)):
-        import json
-
-        return json.dumps(value, ensure_ascii=False, default=str) if value else "(none)"
-    return str(value)
 
 
 def _change(kind: ChangeKind, difference: Difference) -> Change:

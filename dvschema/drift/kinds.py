@@ -7,6 +7,7 @@ change. Catch-all kinds close each scope, so every difference is claimed; a test
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Literal
@@ -35,33 +36,32 @@ def _scope(d: Difference) -> str:
     path = d.path
     if not path:
         return "table"
-    if path[0] == "columns":
-        if len(path) == 2:
+    size = len(path)
+    if path[0] == "columns" and size >= 2:
+        if size == 2:
             return "column"
-        if path[2] == "options":
-            return "option" if len(path) == 4 else "option-field"
-        if path[2] == "targets":
+        if path[2] == "options" and size >= 4:
+            return "option" if size == 4 else "option-field"
+        if path[2] == "targets" and size >= 4:
             return "target"
         return "column-field"
-    if path[0] == "relationships":
-        if len(path) == 2:
+    if path[0] == "relationships" and size >= 2:
+        if size == 2:
             return "relationship"
-        # A whole cascade table appearing (an older page did not state it) is a relationship field change.
-        return "cascade" if path[2] == "cascade" and len(path) > 3 else "relationship-field"
-    if path[0] == "messages":
-        return "message" if len(path) == 2 else "message-field"
+        return "cascade" if path[2] == "cascade" and size > 3 else "relationship-field"
+    if path[0] == "messages" and size >= 2:
+        return "message" if size == 2 else "message-field"
     return "table-field"
 
 
+#: Where the field's name sits in the path of each scope.
+_FIELD_INDEX = {"table-field": 0, "column-field": 2, "relationship-field": 2, "message-field": 2,
+                "option-field": 4, "cascade": 3}
+
+
 def _field(d: Difference) -> Any:
-    scope = _scope(d)
-    if scope in ("column-field", "relationship-field", "message-field"):
-        return d.path[2]
-    if scope == "option-field":
-        return d.path[4]
-    if scope == "table-field":
-        return d.path[0]
-    return None
+    index = _FIELD_INDEX.get(_scope(d))
+    return None if index is None else d.path[index]
 
 
 def _is(scope: str, op: str | None = None) -> Callable[[Difference], bool]:
@@ -70,12 +70,6 @@ def _is(scope: str, op: str | None = None) -> Callable[[Difference], bool]:
 
 def _field_is(scope: str, *fields: str) -> Callable[[Difference], bool]:
     return lambda d: _scope(d) == scope and _field(d) in fields
-
-
-def _stated(predicate: Callable[[Difference], bool]) -> Callable[[Difference], bool]:
-    """Claim only changes between two stated values: a value an older page generation did not state
-    (None) is newly documented, not changed, and falls to the scope's catch-all kind."""
-    return lambda d: predicate(d) and d.old is not None and d.new is not None
 
 
 def _both(predicate: Callable[[Difference], bool], direction: Callable[[Any, Any], bool]
@@ -100,9 +94,10 @@ def _range_narrowed(d: Difference) -> bool:
 
 def _required_column_added(d: Difference) -> bool:
     column = d.new or {}
+    # Valid for create as Column.accepts_value_on reads it: the stated value, else the section.
     return (_scope(d) == "column" and d.op == "added"
             and REQUIRED_RANK.get(column.get("required_level"), 0) >= REQUIRED_RANK["ApplicationRequired"]
-            and column.get("is_valid_for_create") is True)
+            and column.get("is_valid_for_create", column.get("writable", False)) is True)
 
 
 def _became_read_only(d: Difference) -> bool:
@@ -120,24 +115,34 @@ def _required_raised(d: Difference) -> bool:
             and REQUIRED_RANK.get(d.new, 0) > REQUIRED_RANK.get(d.old, 0))
 
 
+def _documented(op: str) -> Callable[[Difference], bool]:
+    return lambda d: d.documentation_only and d.op == op
+
+
 #: The registry, in claiming order.
 CHANGE_KINDS: tuple[ChangeKind, ...] = (
+    ChangeKind("DD001", "newly-documented", "info", "The older page did not state this (its page generation "
+               "has no row or entry for it); the newer one does. Nothing changed for records or solutions.",
+               "{subject} is newly documented{stated}", _documented("added")),
+    ChangeKind("DD002", "no-longer-documented", "info", "The newer page does not state what the older one did "
+               "(its page generation leaves it out); nothing changed for records or solutions.",
+               "{subject} is no longer documented{stated}", _documented("removed")),
     ChangeKind("DD101", "table-removed", "breaking", "Code and data that use the table fail.",
                "table {table} was removed", _is("table", "removed")),
     ChangeKind("DD102", "table-added", "info", "Nothing that exists depends on a new table.",
                "table {table} was added", _is("table", "added")),
     ChangeKind("DD103", "primary-key-changed", "breaking", "Records are addressed by their primary key.",
-               "primary id attribute changed from {old} to {new}", _stated(_field_is("table-field", "primary_id_attribute"))),
+               "primary id attribute changed from {old} to {new}", _field_is("table-field", "primary_id_attribute")),
     ChangeKind("DD104", "primary-name-changed", "breaking", "Lookups and views show the primary name column.",
                "primary name attribute changed from {old} to {new}",
-               _stated(_field_is("table-field", "primary_name_attribute"))),
+               _field_is("table-field", "primary_name_attribute")),
     ChangeKind("DD105", "ownership-type-changed", "breaking", "Ownership decides owner columns and security.",
-               "ownership type changed from {old} to {new}", _stated(_field_is("table-field", "ownership_type"))),
+               "ownership type changed from {old} to {new}", _field_is("table-field", "ownership_type")),
     ChangeKind("DD106", "table-type-changed", "breaking", "Standard, Elastic and Virtual tables support "
                "different operations.", "table type changed from {old} to {new}",
-               _stated(_field_is("table-field", "table_type"))),
+               _field_is("table-field", "table_type")),
     ChangeKind("DD107", "entity-set-name-changed", "breaking", "Web API URLs use the entity set name.",
-               "entity set name changed from {old} to {new}", _stated(_field_is("table-field", "entity_set_name"))),
+               "entity set name changed from {old} to {new}", _field_is("table-field", "entity_set_name")),
     ChangeKind("DD108", "table-display-name-changed", "info", "Display names are labels only.",
                "{field} changed from {old} to {new}",
                _field_is("table-field", "display_name", "display_collection_name")),
@@ -152,7 +157,7 @@ CHANGE_KINDS: tuple[ChangeKind, ...] = (
     ChangeKind("DD203", "column-added", "info", "Nothing that exists depends on a new optional column.",
                "column {column} was added", _is("column", "added")),
     ChangeKind("DD204", "type-changed", "breaking", "Values of the old type may no longer be accepted.",
-               "{column}: type changed from {old} to {new}", _stated(_field_is("column-field", "type"))),
+               "{column}: type changed from {old} to {new}", _field_is("column-field", "type")),
     ChangeKind("DD205", "max-length-decreased", "breaking", "Values that fit before may now be too long.",
                "{column}: MaxLength decreased from {old} to {new}",
                _both(_field_is("column-field", "max_length"), _less)),
@@ -179,9 +184,9 @@ CHANGE_KINDS: tuple[ChangeKind, ...] = (
                "{column}: {field} changed from {old} to {new}", _became_writable),
     ChangeKind("DD215", "date-time-behavior-changed", "breaking", "Stored values are interpreted in another "
                "time zone.", "{column}: DateTimeBehavior changed from {old} to {new}",
-               _stated(_field_is("column-field", "date_time_behavior"))),
+               _field_is("column-field", "date_time_behavior")),
     ChangeKind("DD216", "format-changed", "warning", "Clients may render or validate the value differently.",
-               "{column}: {field} changed from {old} to {new}", _stated(_field_is("column-field", "format", "format_name"))),
+               "{column}: {field} changed from {old} to {new}", _field_is("column-field", "format", "format_name")),
     ChangeKind("DD217", "targets-removed", "breaking", "Lookups to the removed table fail.",
                "{column}: lookup target {item} was removed", _is("target", "removed")),
     ChangeKind("DD218", "targets-added", "info", "Existing lookups stay valid.",
@@ -237,23 +242,56 @@ def claiming_kind(difference: Difference) -> ChangeKind | None:
     return None
 
 
+def shown_in_message(value: Any) -> str:
+    """A value as a change message shows it: text as it is, nothing as ``(none)``, booleans as
+    ``true``/``false``, lists and tables as JSON (never Python's ``{'a': 1}`` or ``None``)."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, ensure_ascii=False, default=str) if value else "(none)"
+    return str(value)
+
+
+def _subject(difference: Difference, scope: str, column: str | None, item: Any, field: Any) -> str:
+    """Name what the difference is about, for documentation messages: ``column x``, ``x: format``, ..."""
+    if scope == "table-field":
+        return str(field)
+    if scope == "column":
+        whole = difference.new if difference.op == "added" else difference.old
+        lookup = whole.get("derived_from") if isinstance(whole, dict) else None
+        return f"column {column}" + (f" (the name of lookup {lookup}, derived from it)" if lookup else "")
+    if scope == "column-field":
+        return f"{column}: {field}"
+    if scope in ("option", "target"):
+        return f"{column}: {'option' if scope == 'option' else 'lookup target'} {item}"
+    if scope == "option-field":
+        return f"{column}: {field} of option {item}"
+    if scope == "message":
+        return f"message {item}" + (" (newer pages list it for every table)" if difference.documentation_only else "")
+    if scope == "relationship":
+        return f"relationship {item}"
+    return f"{'relationship' if scope != 'message-field' else 'message'} {item}: {field}"
+
+
 def describe(difference: Difference) -> dict[str, Any]:
-    """Return the names a message template can use: table, column, item, field, old, new."""
+    """Return the names a message template can use: table, column, item, field, old, new, subject, stated."""
     path = difference.path
     scope = _scope(difference)
-    column = str(path[1]) if path and path[0] == "columns" else None
+    column = str(path[1]) if scope not in ("table", "table-field") and path[0] == "columns" else None
     item: Any = None
     if scope in ("option", "option-field", "target"):
         item = path[3]
     elif scope in ("relationship", "relationship-field", "cascade", "message", "message-field"):
         item = path[1]
-    field = _field(difference)
-    if scope == "cascade":
-        field = path[3]
-    elif isinstance(field, str) and field == "extra" and len(path) > 3:
-        field = f"extra.{path[3]}"
-    elif scope == "table-field" and field in ("extra", "front_matter") and len(path) > 1:
-        field = f"{field}.{path[1]}"  # a table's own property row names its key, as a column's does
+    index = _FIELD_INDEX.get(scope)
+    # A field inside a dict field (extra, cascade, associated menu) is named by its whole path: extra.ImeMode.
+    field = None if index is None else ".".join(str(part) for part in path[index:])
     is_whole = scope in ("table", "column", "option", "target", "relationship", "message")
-    return {"table": difference.table, "column": column, "item": item, "field": field,
-            "old": None if is_whole else difference.old, "new": None if is_whole else difference.new}
+    old = None if is_whole else difference.old
+    new = None if is_whole else difference.new
+    value = new if difference.op == "added" else old
+    stated = "" if is_whole or value is None else f" ({shown_in_message(value)})"
+    return {"table": difference.table, "column": column, "item": item, "field": field, "old": old, "new": new,
+            "subject": _subject(difference, scope, column, item, field), "stated": stated}

@@ -128,7 +128,8 @@ class Message(_Frozen):
 
     name: str
     is_event: bool | None = None
-    event_only: bool = Field(False, description="Listed in the Events section rather than the Messages section.")
+    event_only: bool = Field(False, description="Listed in the Events section rather than the Messages section, "
+                             "or (older pages) among the messages as 'to be executed only by Dataverse'.")
     web_api: str | None = None
     sdk: str | None = None
 

@@ -114,6 +114,7 @@ _TITLE_NAME_ONLY = re.compile(r"^(?P<name>[A-Za-z0-9_]+)\s+(?:table|entity)\b", 
 _ADDED_BY = re.compile(r"^Added by\s*:\s*(?P<value>.*)$", re.S)
 _CHANGES_FROM = re.compile(r"^Changes from\s+(?P<value>.*)$", re.S)
 _DEFAULT_VALUE = re.compile(r"^DefaultValue\s*:\s*(?P<value>.*)$")
+_EVENT_ONLY_TEXT = "to be executed only by dataverse"
 _OPTIONS_HEADING = re.compile(r"^(?P<name>\S+)\s+(?:Choices/Options|Options|Choices)$")
 _RELATED_ENTITY = (
     re.compile(r"^(?:One|Many)-To-(?:One|Many) Relationship:\s+(?P<entity>[A-Za-z0-9_]+)\s", re.I),
@@ -452,7 +453,11 @@ class TableBuilder:
                     is_event = self._convert(values.to_bool, "Event", flag, line)
             web_api = next((cell for key, cell in cells.items() if key.startswith("web api")), "")
             sdk = next((cell for key, cell in cells.items() if key.startswith("sdk")), "")
-            self.messages.append(Message(name=name_lines[0], is_event=is_event, event_only=event_only,
+            # Older pages list an event among the messages, saying so in its operation cell.
+            listed_as_event = event_only or _EVENT_ONLY_TEXT in " ".join(f"{web_api} {sdk}".split()).lower()
+            if listed_as_event:
+                is_event = True
+            self.messages.append(Message(name=name_lines[0], is_event=is_event, event_only=listed_as_event,
                                          web_api=values.text_or_none(web_api), sdk=values.text_or_none(sdk)))
 
     def _close_item(self) -> None:

@@ -295,7 +295,9 @@ def _messages_table(lines: list[str], line: int) -> TableBlock:
         text = text.strip()
         following = body[offset + 1].strip() if offset + 1 < len(body) else ""
         if _starts_message_row(text.replace("\t", " "), following, with_event_flag):
-            block.rows.append([text.replace("\t", " ").partition(" ")[0], "", ""])
+            name, _, rest = text.replace("\t", " ").partition(" ")
+            # "This message is to be executed only by Dataverse ..." is one cell: kept, it marks an event.
+            block.rows.append([name, rest.strip() if rest.strip().startswith("This message") else "", ""])
             block.row_lines.append(first_row + offset)
         elif block.rows and text.startswith("Event:") and "\n" not in block.rows[-1][0]:
             block.rows[-1][0] += "\n" + " ".join(text.split()[:2])
