@@ -1,8 +1,10 @@
 """Stage two of drift: named change kinds, each with a stable code, severity and reason.
 
 A kind *claims* structural differences through a small predicate. :data:`CHANGE_KINDS` is
-the explicit registry, tried in order; the first kind whose predicate holds names the
-change. Catch-all kinds close each scope, so every difference is claimed; a test checks it.
+the explicit registry. The predicates are mutually exclusive: a difference one page merely does
+not state is ``newly-documented``/``no-longer-documented`` and nothing else; a catch-all kind
+closes each scope with the fields no other kind of the scope names. So every difference is
+claimed by exactly one kind; a property-based test checks it on random pairs of tables.
 """
 
 from __future__ import annotations
@@ -65,11 +67,16 @@ def _field(d: Difference) -> Any:
 
 
 def _is(scope: str, op: str | None = None) -> Callable[[Difference], bool]:
-    return lambda d: _scope(d) == scope and (op is None or d.op == op)
+    return lambda d: not d.documentation_only and _scope(d) == scope and (op is None or d.op == op)
 
 
 def _field_is(scope: str, *fields: str) -> Callable[[Difference], bool]:
-    return lambda d: _scope(d) == scope and _field(d) in fields
+    return lambda d: not d.documentation_only and _scope(d) == scope and _field(d) in fields
+
+
+def _other(scope: str, *named: str) -> Callable[[Difference], bool]:
+    """The scope's catch-all: a field no other kind of the scope names."""
+    return lambda d: not d.documentation_only and _scope(d) == scope and _field(d) not in named
 
 
 def _both(predicate: Callable[[Difference], bool], direction: Callable[[Any, Any], bool]
@@ -79,6 +86,10 @@ def _both(predicate: Callable[[Difference], bool], direction: Callable[[Any, Any
 
 def _less(old: Any, new: Any) -> bool:
     return old is None or (new is not None and new < old)
+
+
+def _not_less(old: Any, new: Any) -> bool:
+    return not _less(old, new)
 
 
 def _number(value: Any) -> Decimal | None:
@@ -95,19 +106,20 @@ def _range_narrowed(d: Difference) -> bool:
 def _required_column_added(d: Difference) -> bool:
     column = d.new or {}
     # Valid for create as Column.accepts_value_on reads it: the stated value, else the section.
-    return (_scope(d) == "column" and d.op == "added"
+    return (_is("column", "added")(d)
             and REQUIRED_RANK.get(column.get("required_level"), 0) >= REQUIRED_RANK["ApplicationRequired"]
             and column.get("is_valid_for_create", column.get("writable", False)) is True)
 
 
+VALIDITY_FIELDS = ("is_valid_for_create", "is_valid_for_update", "writable")
+
+
 def _became_read_only(d: Difference) -> bool:
-    return (_field_is("column-field", "is_valid_for_create", "is_valid_for_update", "writable")(d)
-            and d.old is True and d.new is not True)
+    return _field_is("column-field", *VALIDITY_FIELDS)(d) and d.old is True and d.new is not True
 
 
 def _became_writable(d: Difference) -> bool:
-    return (_field_is("column-field", "is_valid_for_create", "is_valid_for_update", "writable")(d)
-            and d.old is not True and d.new is True)
+    return _field_is("column-field", *VALIDITY_FIELDS)(d) and not _became_read_only(d)
 
 
 def _required_raised(d: Difference) -> bool:
@@ -119,7 +131,16 @@ def _documented(op: str) -> Callable[[Difference], bool]:
     return lambda d: d.documentation_only and d.op == op
 
 
-#: The registry, in claiming order.
+#: Fields that kinds of their own name; the scope's catch-all claims the others.
+NAMED_TABLE_FIELDS = ("primary_id_attribute", "primary_name_attribute", "ownership_type", "table_type",
+                      "entity_set_name", "display_name", "display_collection_name", "description")
+NAMED_COLUMN_FIELDS = ("type", "max_length", "min_value", "max_value", "precision", "required_level",
+                       *VALIDITY_FIELDS, "date_time_behavior", "format", "format_name", "display_name",
+                       "description")
+NAMED_OPTION_FIELDS = ("label", "state", "default_status")
+
+
+#: The registry. Claims are mutually exclusive: exactly one kind claims each difference (a test checks it).
 CHANGE_KINDS: tuple[ChangeKind, ...] = (
     ChangeKind("DD001", "newly-documented", "info", "The older page did not state this (its page generation "
                "has no row or entry for it); the newer one does. Nothing changed for records or solutions.",
@@ -149,35 +170,39 @@ CHANGE_KINDS: tuple[ChangeKind, ...] = (
     ChangeKind("DD109", "table-description-changed", "info", "Descriptions are documentation only.",
                "description changed", _field_is("table-field", "description")),
     ChangeKind("DD110", "table-property-changed", "info", "Other table properties do not change how records "
-               "are written.", "{field} changed from {old} to {new}", _is("table-field")),
+               "are written.", "{field} changed from {old} to {new}", _other("table-field", *NAMED_TABLE_FIELDS)),
     ChangeKind("DD201", "column-removed", "breaking", "Writers and readers of the column fail.",
                "column {column} was removed", _is("column", "removed")),
     ChangeKind("DD202", "required-column-added", "breaking", "Writers must now send a value for the new column.",
                "required column {column} was added", _required_column_added),
     ChangeKind("DD203", "column-added", "info", "Nothing that exists depends on a new optional column.",
-               "column {column} was added", _is("column", "added")),
+               "column {column} was added",
+               lambda d: _is("column", "added")(d) and not _required_column_added(d)),
     ChangeKind("DD204", "type-changed", "breaking", "Values of the old type may no longer be accepted.",
                "{column}: type changed from {old} to {new}", _field_is("column-field", "type")),
     ChangeKind("DD205", "max-length-decreased", "breaking", "Values that fit before may now be too long.",
                "{column}: MaxLength decreased from {old} to {new}",
                _both(_field_is("column-field", "max_length"), _less)),
     ChangeKind("DD206", "max-length-increased", "info", "Every value that fit before still fits.",
-               "{column}: MaxLength increased from {old} to {new}", _field_is("column-field", "max_length")),
+               "{column}: MaxLength increased from {old} to {new}",
+               _both(_field_is("column-field", "max_length"), _not_less)),
     ChangeKind("DD207", "range-narrowed", "breaking", "Values inside the old range may now be rejected.",
                "{column}: {field} changed from {old} to {new}, narrowing the range",
                lambda d: _field_is("column-field", "min_value", "max_value")(d) and _range_narrowed(d)),
     ChangeKind("DD208", "range-widened", "info", "Every value inside the old range is still accepted.",
                "{column}: {field} changed from {old} to {new}, widening the range",
-               _field_is("column-field", "min_value", "max_value")),
+               lambda d: _field_is("column-field", "min_value", "max_value")(d) and not _range_narrowed(d)),
     ChangeKind("DD209", "precision-decreased", "breaking", "Values with more decimal places are rounded or "
                "rejected.", "{column}: precision decreased from {old} to {new}",
                _both(_field_is("column-field", "precision"), _less)),
     ChangeKind("DD210", "precision-increased", "info", "Every value that fit before still fits.",
-               "{column}: precision increased from {old} to {new}", _field_is("column-field", "precision")),
+               "{column}: precision increased from {old} to {new}",
+               _both(_field_is("column-field", "precision"), _not_less)),
     ChangeKind("DD211", "required-level-raised", "breaking", "Writers that leave the column empty now fail.",
                "{column}: required level raised from {old} to {new}", _required_raised),
     ChangeKind("DD212", "required-level-lowered", "info", "Every record that was valid stays valid.",
-               "{column}: required level lowered from {old} to {new}", _field_is("column-field", "required_level")),
+               "{column}: required level lowered from {old} to {new}",
+               lambda d: _field_is("column-field", "required_level")(d) and not _required_raised(d)),
     ChangeKind("DD213", "became-read-only", "breaking", "Writes to the column are now ignored or refused.",
                "{column}: {field} changed from {old} to {new}", _became_read_only),
     ChangeKind("DD214", "became-writable", "info", "Writers gain a column; nothing breaks.",
@@ -196,7 +221,8 @@ CHANGE_KINDS: tuple[ChangeKind, ...] = (
     ChangeKind("DD220", "column-description-changed", "info", "Descriptions are documentation only.",
                "{column}: description changed", _field_is("column-field", "description")),
     ChangeKind("DD221", "column-property-changed", "info", "Other column properties do not change which values "
-               "are accepted.", "{column}: {field} changed from {old} to {new}", _is("column-field")),
+               "are accepted.", "{column}: {field} changed from {old} to {new}",
+               _other("column-field", *NAMED_COLUMN_FIELDS)),
     ChangeKind("DD301", "option-removed", "breaking", "Records holding the value, and writers sending it, fail.",
                "{column}: option {item} was removed", _is("option", "removed")),
     ChangeKind("DD302", "option-added", "info", "Every value that was valid stays valid.",
@@ -212,7 +238,8 @@ CHANGE_KINDS: tuple[ChangeKind, ...] = (
                _field_is("option-field", "default_status")),
     ChangeKind("DD306", "option-property-changed", "info", "Invariant names, transition data and option "
                "descriptions do not change which values are accepted.",
-               "{column}: {field} of option {item} changed from {old} to {new}", _is("option-field")),
+               "{column}: {field} of option {item} changed from {old} to {new}",
+               _other("option-field", *NAMED_OPTION_FIELDS)),
     ChangeKind("DD401", "relationship-removed", "breaking", "Navigation properties and cascades of the "
                "relationship are gone.", "relationship {item} was removed", _is("relationship", "removed")),
     ChangeKind("DD402", "relationship-added", "info", "Nothing that exists depends on a new relationship.",
@@ -235,7 +262,7 @@ KINDS_BY_CODE = {kind.code: kind for kind in CHANGE_KINDS}
 
 
 def claiming_kind(difference: Difference) -> ChangeKind | None:
-    """Return the first registered kind that claims the difference, or None."""
+    """Return the kind that claims the difference (the first, should two ever claim it), or None."""
     for kind in CHANGE_KINDS:
         if kind.claims(difference):
             return kind
