@@ -15,8 +15,9 @@ two names ``newly-documented`` / ``no-longer-documented``. The same holds for wh
 generation omits although they exist: the name columns derived from a lookup, and the messages
 every table has that only the newest pages list (:data:`IMPLICIT_MESSAGES`).
 
-Tables whose canonical views are equal (compared by a hash of their canonical JSON) are not
-deepdiffed at all: between two releases most tables do not change.
+Tables whose canonical content is equal are not deepdiffed at all: between two releases most tables
+do not change. Equal models are recognised by comparing them (presentation fields aside), tables that
+differ in presentation only by comparing their canonical JSON (:func:`content_hash` is its digest).
 """
 
 from __future__ import annotations
@@ -199,8 +200,18 @@ def diff_views(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Diff
     return differences
 
 
+def _compared_fields(table: Table) -> dict[str, Any]:
+    return {name: value for name, value in table.__dict__.items() if name not in PRESENTATION_FIELDS}
+
+
 def diff_tables(old: Table, new: Table) -> list[Difference]:
-    """Return every structural difference between two versions of one table (none when their content is equal)."""
+    """Return every structural difference between two versions of one table (none when their content is equal).
+
+    Cheapest first: equal models (presentation aside) have equal content; then the canonical JSON of the two
+    views, which are equal when the pages differ in presentation only; deepdiff runs only when they differ.
+    """
+    if _compared_fields(old) == _compared_fields(new):
+        return []
     old_view, new_view = identity_view(old), identity_view(new)
     if canonical_json(old_view) == canonical_json(new_view):
         return []
