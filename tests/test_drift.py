@@ -170,6 +170,12 @@ def _remove_between(start: str, end: str):
     return apply
 
 
+def _remove_relationship(name: str):
+    """Remove the relationship's entry and its line in the section's bullet list (which alone still names it)."""
+    remove_entry = _remove_between(f'### <a name="BKMK_{name}"></a>', "## One-to-Many relationships")
+    return lambda text: _edit(f"- [{name}](#BKMK_{name})\n", "")(remove_entry(text))
+
+
 RESTORE_ROW = ("| `Restore`<br />Event: True |<xref:Microsoft.Dynamics.CRM.Restore?displayProperty=nameWithType /> "
                "|[Learn to use messages with the SDK for .NET](/power-apps/developer/data-platform/org-service/"
                "use-messages)|\n")
@@ -232,10 +238,8 @@ KIND_CASES = {
                                                       "|1|Label: **Inactive**<br />DefaultStatus: 1<br />"), False),
     "option-property-changed": (SEED_BOTSESSION, _edit("InvariantName: `Inactive`", "InvariantName: `Closed`"),
                                 False),
-    "relationship-removed": (SEED_BOTSESSION, _remove_between('### <a name="BKMK_user_msdyn_botsession"></a>',
-                                                              "## One-to-Many relationships"), False),
-    "relationship-added": (SEED_BOTSESSION, _remove_between('### <a name="BKMK_user_msdyn_botsession"></a>',
-                                                            "## One-to-Many relationships"), True),
+    "relationship-removed": (SEED_BOTSESSION, _remove_relationship("user_msdyn_botsession"), False),
+    "relationship-added": (SEED_BOTSESSION, _remove_relationship("user_msdyn_botsession"), True),
     "cascade-changed": (SEED_BOTSESSION, _in("msdyn_msdyn_botsession_botid_bot", "Delete: `RemoveLink`",
                                              "Delete: `Cascade`"), False),
     "relationship-changed": (SEED_BOTSESSION, _in("msdyn_msdyn_botsession_botid_bot",
@@ -353,3 +357,53 @@ def test_catalog_json_side(tmp_path):
     assert [c["column"] for c in json.loads(result.output)["changes"]] == [
         "msdyn_convtranscriptid", "msdyn_lastsessionoutcome", "msdyn_lastsessionoutcomereason",
         "msdyn_mcsbotsessionid"]
+
+
+# -- relationship sections that are only a bullet list ------------------------------------------------------
+
+COLUMNMAPPING = CORPUS / "y2023/columnmapping.md"
+
+
+def _bullets_only(text: str, cross_page_links: bool) -> str:
+    """The real columnmapping page with its Many-To-One section shrunk to its bullet list (entries removed);
+    with ``cross_page_links`` each bullet links where its entry's sentence did (``systemuser.md#BKMK_...``)."""
+    start = text.index('### <a name="BKMK_lk_columnmapping_createdonbehalfby"></a>')
+    end = text.index("### See also")
+    section, text = text[start:end], text[:start] + text[end:]
+    if cross_page_links:
+        for name, page in (("lk_columnmapping_createdonbehalfby", "systemuser"), ("lk_columnmapping_createdby",
+                           "systemuser"), ("ColumnMapping_ImportMap", "importmap"),
+                           ("lk_columnmapping_modifiedonbehalfby", "systemuser"),
+                           ("lk_columnmapping_modifiedby", "systemuser")):
+            assert f"({page}.md#BKMK_{name})" in section
+            text = _edit(f"- [{name}](#BKMK_{name})", f"- [{name}]({page}.md#BKMK_{name})")(text)
+    return text
+
+
+def test_a_bullet_only_relationship_section_gives_its_relationships():
+    text = COLUMNMAPPING.read_text(encoding="utf-8")
+    listed = parse_text(_bullets_only(text, cross_page_links=True), "listed.md").table
+    many_to_one = [(r.schema_name, r.related_entity, r.referencing_entity, r.referenced_entity)
+                   for r in listed.relationships if r.kind == "many_to_one"]
+    assert many_to_one == [
+        ("lk_columnmapping_createdonbehalfby", "systemuser", "columnmapping", "systemuser"),
+        ("lk_columnmapping_createdby", "systemuser", "columnmapping", "systemuser"),
+        ("ColumnMapping_ImportMap", "importmap", "columnmapping", "importmap"),
+        ("lk_columnmapping_modifiedonbehalfby", "systemuser", "columnmapping", "systemuser"),
+        ("lk_columnmapping_modifiedby", "systemuser", "columnmapping", "systemuser")]
+    # The full page states the same relationships: nothing changed, nothing is no longer documented.
+    assert _changes(parsed(COLUMNMAPPING).table, listed) == []
+    # The bullet list of a section that has entries adds nothing: two one-to-many, five many-to-one.
+    assert Counter(r.kind for r in parsed(COLUMNMAPPING).table.relationships) == {"one_to_many": 2,
+                                                                                 "many_to_one": 5}
+
+
+def test_a_section_shrunk_to_same_page_bullets_keeps_the_relationships_by_name():
+    text = COLUMNMAPPING.read_text(encoding="utf-8")
+    changes = _changes(parsed(COLUMNMAPPING).table, parse_text(_bullets_only(text, False), "shrunk.md").table)
+    # The related table is no longer stated (the bullets link to the page itself); nothing was removed.
+    assert sorted((c.kind, c.item, c.field) for c in changes) == sorted(
+        [("no-longer-documented", name, field) for name in (
+            "lk_columnmapping_createdonbehalfby", "lk_columnmapping_createdby", "ColumnMapping_ImportMap",
+            "lk_columnmapping_modifiedonbehalfby", "lk_columnmapping_modifiedby")
+         for field in ("referenced_entity", "related_entity")])

@@ -1,6 +1,6 @@
 """The document blocks every parser emits and the shared builder consumes.
 
-A parser's only job is to turn its format into this stream: headings, paragraphs and
+A parser's only job is to turn its format into this stream: headings, paragraphs, list items and
 tables with their cell text already free of markup, each with the 1-based line where it
 starts. Everything that gives the blocks meaning lives in :mod:`dvschema.parsers.builder`,
 so all formats are interpreted by the same code.
@@ -31,6 +31,15 @@ class Paragraph:
 
 
 @dataclass(slots=True)
+class ListItem:
+    """A bullet list item; ``target`` is the link it consists of, if it is one (``other.md#BKMK_x``)."""
+
+    text: str
+    line: int
+    target: str | None = None
+
+
+@dataclass(slots=True)
 class TableBlock:
     """A table: header cells, then rows of cells with the line of each row."""
 
@@ -40,4 +49,4 @@ class TableBlock:
     row_lines: list[int] = field(default_factory=list)
 
 
-Block = Heading | Paragraph | TableBlock
+Block = Heading | Paragraph | ListItem | TableBlock

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from dvschema.diagnostics import Diagnostic, InputError, NotATableReference, shorten
 from dvschema.metaschema.model import Column, Message, Option, Relationship, Source, Table
 from dvschema.parsers import values
-from dvschema.parsers.blocks import Block, Heading, Paragraph, TableBlock
+from dvschema.parsers.blocks import Block, Heading, ListItem, Paragraph, TableBlock
 
 # Section headings, lower-cased, to the section they open.
 SECTIONS: dict[str, str] = {
@@ -155,6 +155,7 @@ class _Item:
     has_table: bool = False
     property_lines: dict[str, int] = field(default_factory=dict)
     option_lines: list[int] = field(default_factory=list)
+    related: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ class TableBuilder:
         self.messages: list[Message] = []
         self.columns: list[_Item] = []
         self.relationships: list[_Item] = []
+        self.listed_relationships: list[_Item] = []
         self.section = "intro"
         self.item: _Item | None = None
         self.options_column: _Item | None = None
@@ -204,6 +206,8 @@ class TableBuilder:
             self._heading(block)
         elif isinstance(block, Paragraph):
             self._paragraph(block)
+        elif isinstance(block, ListItem):
+            self._list_item(block)
         else:
             self._table(block)
 
@@ -249,6 +253,15 @@ class TableBuilder:
             raise NotATableReference.at(self.path, line, "the title does not name a table", found=shorten(text),
                                 expected="'<name> Entity Reference', '<name> table' or "
                                          "'<Display> (<name>) table/entity reference'")
+
+    def _list_item(self, item: ListItem) -> None:
+        # A relationship section's bullet list names its relationships; one without an entry of its own below
+        # (a section that is only the list) is still a relationship, and its link names the related table.
+        if self.section in RELATIONSHIP_SECTIONS and item.target is not None and self.item is None:
+            page = item.target.partition("#")[0].rsplit("/", 1)[-1]
+            related = page[:-3] if page.endswith(".md") else None
+            self.listed_relationships.append(_Item(heading=item.text.strip(), line=item.line, section=self.section,
+                                                   related=related))
 
     def _paragraph(self, paragraph: Paragraph) -> None:
         if self.title_line is None:
@@ -495,7 +508,10 @@ class TableBuilder:
                 self.warn(item.line, f"column {column.logical_name} is described twice (first at line "
                                      f"{seen[column.logical_name]}); both are kept", item.heading)
             seen.setdefault(column.logical_name, item.line)
-        relationships = tuple(self._relationship(item, logical_name) for item in self.relationships)
+        described = {(item.section, item.heading.lower()) for item in self.relationships}
+        listed_only = [item for item in self.listed_relationships if (item.section, item.heading.lower()) not in
+                       described and not described.add((item.section, item.heading.lower()))]
+        relationships = tuple(self._relationship(item, logical_name) for item in self.relationships + listed_only)
         if self.intro:
             self.table["description"] = self.intro[-1]
             self.notes[:0] = self.intro[:-1]
@@ -528,8 +544,8 @@ class TableBuilder:
     def _relationship(self, item: _Item, table_name: str | None) -> Relationship:
         fields = dict(item.fields)
         summary = fields.get("summary")
-        related = None
-        if summary:
+        related = item.related
+        if summary and related is None:
             for pattern in _RELATED_ENTITY:
                 match = pattern.search(summary)
                 if match:

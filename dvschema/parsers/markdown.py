@@ -19,7 +19,7 @@ from typing import Iterator
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from dvschema.parsers.blocks import Block, Heading, Paragraph, TableBlock
+from dvschema.parsers.blocks import Block, Heading, ListItem, Paragraph, TableBlock
 from dvschema.parsers.frontmatter import split_front_matter
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table")
@@ -144,12 +144,26 @@ def _blocks(tokens: list[Token], offset: int, lines: list[str], list_style: bool
                     yield Paragraph(paragraph, line, note=bool(in_quote))
             index += 3
             continue
+        elif kind == "paragraph_open" and in_list and not in_quote:
+            inline = tokens[index + 1]
+            yield ListItem(inline_text(inline), _line(token, offset), _sole_link(inline))
+            index += 3
+            continue
         elif kind == "table_open":
             index, table = _table(tokens, index, offset, lines)
             index = _rejoin_broken_table(table, tokens, index, offset, lines)
             yield table
             continue
         index += 1
+
+
+def _sole_link(inline: Token) -> str | None:
+    """Return the link target when the inline text is one link and nothing else (``[x](other.md#BKMK_x)``)."""
+    children = [child for child in inline.children or [] if child.type != "text" or child.content.strip()]
+    if len(children) >= 2 and children[0].type == "link_open" and children[-1].type == "link_close" and all(
+            child.type == "text" for child in children[1:-1]):
+        return str(children[0].attrs.get("href", ""))
+    return None
 
 
 def _table(tokens: list[Token], index: int, offset: int, lines: list[str]) -> tuple[int, TableBlock]:
