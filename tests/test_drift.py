@@ -407,3 +407,24 @@ def test_a_section_shrunk_to_same_page_bullets_keeps_the_relationships_by_name()
             "lk_columnmapping_createdonbehalfby", "lk_columnmapping_createdby", "ColumnMapping_ImportMap",
             "lk_columnmapping_modifiedonbehalfby", "lk_columnmapping_modifiedby")
          for field in ("referenced_entity", "related_entity")])
+
+
+PRESENTATION_ONLY = {
+    "boolean default spelled 0": _in("msdyn_isengaged", "|DefaultValue|False|", "|DefaultValue|0|"),
+    "line break in a description": _in("msdyn_topicname", "**The display name of", "**The display<br />name of"),
+    "relationship sentence of another generation": _edit(
+        "One-To-Many Relationship: [systemuser user_msdyn_botsession](systemuser.md#BKMK_user_msdyn_botsession)",
+        "See the [user_msdyn_botsession](systemuser.md#BKMK_user_msdyn_botsession) one-to-many relationship for "
+        "the [systemuser](systemuser.md) table/entity."),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(PRESENTATION_ONLY))
+def test_presentation_is_not_a_change(edit):
+    text = SEED_BOTSESSION.read_text(encoding="utf-8")
+    edited = parse_text(PRESENTATION_ONLY[edit](text), "edited.md").table
+    # The model keeps what the page says ...
+    assert edited.model_copy(update={"source": None}) != parsed(SEED_BOTSESSION).table.model_copy(
+        update={"source": None})
+    # ... and the diff knows it is presentation.
+    assert _changes(parsed(SEED_BOTSESSION).table, edited) == []

@@ -100,3 +100,31 @@ def test_random_pairs_never_crash_and_every_difference_has_exactly_one_kind(old,
 @given(tables())
 def test_a_table_against_itself_has_no_change(table):
     assert diff(table, table) == []
+
+
+# Found by the property test on the earlier diff, which crashed (IndexError) or left differences unclaimed
+# whenever deepdiff reported a whole container: a table going from nothing to two items.
+def _relationship(name: str) -> Relationship:
+    return Relationship(kind="many_to_one", schema_name=name)
+
+
+def test_from_no_relationships_to_two_is_two_additions():
+    changes = diff(Table(logical_name="t"), Table(logical_name="t", relationships=(_relationship("rel_a"),
+                                                                                   _relationship("rel_b"))))
+    assert [(c.kind, c.item) for c in changes] == [("relationship-added", "rel_a"), ("relationship-added", "rel_b")]
+
+
+def test_from_no_messages_to_two_is_two_additions():
+    changes = diff(Table(logical_name="t"), Table(logical_name="t", messages=(Message(name="Create"),
+                                                                              Message(name="Update"))))
+    assert [(c.kind, c.item) for c in changes] == [("message-added", "Create"), ("message-added", "Update")]
+
+
+def test_a_lookup_whose_targets_were_not_stated_gets_them_documented():
+    def table(*targets):
+        return Table(logical_name="t", columns=(Column(schema_name="owner", logical_name="owner", type="Lookup",
+                                                       targets=targets),))
+    changes = diff(table(), table("account", "contact"))
+    assert [(c.kind, c.column, c.field) for c in changes] == [("newly-documented", "owner", "targets")]
+    assert [(c.kind, c.item) for c in diff(table("account"), table("contact", "team"))] == [
+        ("targets-removed", "account"), ("targets-added", "contact"), ("targets-added", "team")]

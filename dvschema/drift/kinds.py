@@ -257,6 +257,20 @@ CHANGE_KINDS: tuple[ChangeKind, ...] = (
                "registrations only.", "message {item}: {field} changed from {old} to {new}", _is("message-field")),
 )
 
+#: What the drift diff compares, for the generated rules documentation.
+COMPARISON_NOTES = """\
+The diff compares only what both pages state. A value, a property row, a cascade entry, a whole options or
+targets list one page generation states and the other does not is `newly-documented` / `no-longer-documented`,
+never a change of it; so are the name columns Dataverse derives from a lookup (`createdbyname`,
+`createdbyyominame`), which the newest pages omit, while their lookup is on both sides, and `Associate` /
+`Disassociate`, which the newest pages list for every table.
+
+Presentation is normalised before comparing: the sentence that introduces a relationship (the related table it
+names is kept), runs of whitespace, Boolean default spellings (`False` is `0`, `True` is `1`); markup, link targets,
+front matter, notes and titles are not part of the model's compared content. A message an older page lists as
+"to be executed only by Dataverse" is an event, as newer pages' Events section says.\
+"""
+
 KINDS_BY_NAME = {kind.name: kind for kind in CHANGE_KINDS}
 KINDS_BY_CODE = {kind.code: kind for kind in CHANGE_KINDS}
 

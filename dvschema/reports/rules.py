@@ -56,11 +56,13 @@ def rule_text(doc: RuleDoc) -> str:
 
 def rules_markdown() -> str:
     """The text of ``docs/rules.md``."""
+    from dvschema.drift.kinds import COMPARISON_NOTES
+
     lines = ["# dvschema rules", "",
              "Generated from the rule registries by `python -m dvschema.reports.rules`; do not edit.", "",
              "Validation rules (`DV1xx`) are selected and ignored by code, code prefix or name; drift change kinds",
-             "(`DD1xx`-`DD5xx`) are ranked `breaking`, `warning` or `info`; metadata lint rules (`DL1xx`) check",
-             "what a page says (`dvschema docs --lint`).", ""]
+             "(`DD0xx`-`DD5xx`) are ranked `breaking`, `warning` or `info`; metadata lint rules (`DL1xx`) check",
+             "what a page says (`dvschema docs --lint`).", "", COMPARISON_NOTES, ""]
     for doc in all_rule_docs():
         lines += [f"## {doc.code} `{doc.name}`", "", f"Default severity: **{doc.severity}**.", "",
                   doc.documentation, ""]
