@@ -28,6 +28,23 @@ TRUE_CHANGES = {
     ("msdyn_octag.omnichannel.9d109667.md", "msdyn_octag.customer-service.01969140.md"): [
         ("message-added", "", name) for name in ("Assign", "GrantAccess", "ModifyAccess", "RetrievePrincipalAccess",
                                                  "RetrieveSharedPrincipalsAndAccess", "RevokeAccess")],
+    # The same table in two page generations (2020 "Entity Reference" and the 2023 "columns/attributes" style) and
+    # two folders. Eight messages and eleven columns were added (msdyn_assignreason ApplicationRequired and
+    # writable: breaking), an option and a description changed, owningbusinessunit became valid for forms. The
+    # newer page lists no relationships and adds owningbusinessunitname, the name column of a lookup both list.
+    ("msdyn_sessionparticipant.omnichannel.f6d7f43c.md", "msdyn_sessionparticipant.customer-service.01969140.md"): sorted(
+        [("required-column-added", "msdyn_assignreason", ""),
+         ("no-longer-documented", "", "msdyn_ocsession_sessionparticipant_nested"),
+         ("newly-documented", "owningbusinessunitname", ""),
+         ("column-description-changed", "msdyn_mode", ""), ("option-added", "msdyn_mode", "192350005"),
+         ("column-property-changed", "owningbusinessunit", "")]
+        + [("column-added", name, "") for name in (
+            "msdyn_activetime", "msdyn_externalparticipantchannel", "msdyn_externalparticipantchanneltype",
+            "msdyn_idletime", "msdyn_inactivetime", "msdyn_lastupdatedon", "msdyn_leftonreason",
+            "msdyn_startactivetime", "msdyn_startidletime", "msdyn_startinactivetime")]
+        + [("message-added", "", name) for name in (
+            "BulkRetain", "CreateMultiple", "PurgeRetainedContent", "Restore", "Retain", "RollbackRetain",
+            "UpdateMultiple", "ValidateRetentionConfig")]),
 }
 
 
@@ -59,3 +76,15 @@ def test_filled_in_description_keeps_its_old_and_new_text():
     described = next(c for c in changes if c.column == "msdyn_canuserset")
     assert (described.old, described.new, described.severity) == (
         None, "Indicates if this status can be set by the user", "info")
+
+
+def test_two_generations_changes_keep_their_values_and_severities():
+    changes, _ = diff_with_unclaimed(parse_file(HISTORY / "msdyn_sessionparticipant.omnichannel.f6d7f43c.md").table,
+                                     parse_file(HISTORY / "msdyn_sessionparticipant.customer-service.01969140.md").table)
+    assert [(c.kind, c.column) for c in changes if c.severity == "breaking"] == [
+        ("required-column-added", "msdyn_assignreason")]
+    form = next(c for c in changes if c.column == "owningbusinessunit")
+    assert (form.field, form.old, form.new) == ("is_valid_for_form", False, True)
+    relationship = next(c for c in changes if c.item == "msdyn_ocsession_sessionparticipant_nested")
+    assert relationship.message == ("relationship msdyn_ocsession_sessionparticipant_nested (one of the pages lists "
+                                    "no relationships) is no longer documented")

@@ -108,16 +108,20 @@ def _relationship(name: str) -> Relationship:
     return Relationship(kind="many_to_one", schema_name=name)
 
 
-def test_from_no_relationships_to_two_is_two_additions():
-    changes = diff(Table(logical_name="t"), Table(logical_name="t", relationships=(_relationship("rel_a"),
-                                                                                   _relationship("rel_b"))))
-    assert [(c.kind, c.item) for c in changes] == [("relationship-added", "rel_a"), ("relationship-added", "rel_b")]
+# A page that lists no relationships (messages) at all does not state them: the items are newly documented.
+def test_from_no_relationships_to_two():
+    no_relationships = Table(logical_name="t")
+    two = Table(logical_name="t", relationships=(_relationship("rel_a"), _relationship("rel_b")))
+    assert [(c.kind, c.item) for c in diff(no_relationships, two)] == [("newly-documented", "rel_a"),
+                                                                       ("newly-documented", "rel_b")]
+    three = Table(logical_name="t", relationships=two.relationships + (_relationship("rel_c"),))
+    assert [(c.kind, c.item) for c in diff(two, three)] == [("relationship-added", "rel_c")]
 
 
-def test_from_no_messages_to_two_is_two_additions():
+def test_from_no_messages_to_two():
     changes = diff(Table(logical_name="t"), Table(logical_name="t", messages=(Message(name="Create"),
                                                                               Message(name="Update"))))
-    assert [(c.kind, c.item) for c in changes] == [("message-added", "Create"), ("message-added", "Update")]
+    assert [(c.kind, c.item) for c in changes] == [("newly-documented", "Create"), ("newly-documented", "Update")]
 
 
 def test_a_lookup_whose_targets_were_not_stated_gets_them_documented():

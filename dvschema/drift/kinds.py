@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Literal
 
-from dvschema.drift.structural import Difference
+from dvschema.drift.structural import IMPLICIT_MESSAGES, Difference
 
 Severity = Literal["breaking", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "breaking": 2}
@@ -263,7 +263,8 @@ The diff compares only what both pages state. A value, a property row, a cascade
 targets list one page generation states and the other does not is `newly-documented` / `no-longer-documented`,
 never a change of it; so are the name columns Dataverse derives from a lookup (`createdbyname`,
 `createdbyyominame`), which the newest pages omit, while their lookup is on both sides, and `Associate` /
-`Disassociate`, which the newest pages list for every table.
+`Disassociate`, which the newest pages list for every table, and the relationships (columns, messages) of a
+page that lists none at all: some page generations have no relationship sections.
 
 Presentation is normalised before comparing: the sentence that introduces a relationship (the related table it
 names is kept), runs of whitespace, Boolean default spellings (`False` is `0`, `True` is `1`); markup, link targets,
@@ -299,20 +300,25 @@ def _subject(difference: Difference, scope: str, column: str | None, item: Any, 
     """Name what the difference is about, for documentation messages: ``column x``, ``x: format``, ..."""
     if scope == "table-field":
         return str(field)
-    if scope == "column":
+    if scope in ("column", "relationship", "message"):
+        name = column if scope == "column" else item
         whole = difference.new if difference.op == "added" else difference.old
         lookup = whole.get("derived_from") if isinstance(whole, dict) else None
-        return f"column {column}" + (f" (the name of lookup {lookup}, derived from it)" if lookup else "")
+        why = ""
+        if difference.documentation_only:
+            if lookup:
+                why = f" (the name of lookup {lookup}, derived from it)"
+            elif scope == "message" and item in IMPLICIT_MESSAGES:
+                why = " (newer pages list it for every table)"
+            else:
+                why = f" (one of the pages lists no {scope}s)"
+        return f"{scope} {name}{why}"
     if scope == "column-field":
         return f"{column}: {field}"
     if scope in ("option", "target"):
         return f"{column}: {'option' if scope == 'option' else 'lookup target'} {item}"
     if scope == "option-field":
         return f"{column}: {field} of option {item}"
-    if scope == "message":
-        return f"message {item}" + (" (newer pages list it for every table)" if difference.documentation_only else "")
-    if scope == "relationship":
-        return f"relationship {item}"
     return f"{'relationship' if scope != 'message-field' else 'message'} {item}: {field}"
 
 

@@ -12,8 +12,9 @@ What counts as stated: a value the page gives. A None field, an empty options ta
 targets list or cascade table is not stated and left out of the view, so a fact that one page
 generation states and another does not shows as added or removed below an item, which stage
 two names ``newly-documented`` / ``no-longer-documented``. The same holds for whole items a
-generation omits although they exist: the name columns derived from a lookup, and the messages
-every table has that only the newest pages list (:data:`IMPLICIT_MESSAGES`).
+generation omits although they exist: the name columns derived from a lookup, the messages every
+table has that only the newest pages list (:data:`IMPLICIT_MESSAGES`), and every column, relationship
+or message of a page that lists none at all (a generation without relationship sections).
 
 Tables whose canonical content is equal are not deepdiffed at all: between two releases most tables
 do not change. Equal models are recognised by comparing them (presentation fields aside), tables that
@@ -141,6 +142,8 @@ def _documentation_only(path: tuple[str | int, ...], old: dict[str, Any], new: d
     if len(path) == 1:
         return False
     collection, name = path
+    if not old[collection] or not new[collection]:
+        return True  # a page that lists no columns, relationships or messages at all does not state them
     if collection == "messages":
         return name in IMPLICIT_MESSAGES
     if collection == "columns":
