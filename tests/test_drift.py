@@ -428,3 +428,25 @@ def test_presentation_is_not_a_change(edit):
         update={"source": None})
     # ... and the diff knows it is presentation.
     assert _changes(parsed(SEED_BOTSESSION).table, edited) == []
+
+
+def test_a_catalog_diffs_like_its_pages(tmp_path):
+    old_page = CORPUS / "y2023/mspp_columnpermission.2024-06.md"
+    catalog = tmp_path / "baseline.json"
+    assert CliRunner().invoke(main, ["parse", str(old_page), "-o", str(catalog)]).exit_code == 0
+    args = [str(CORPUS / "new/mspp_columnpermission.md"), "--format", "json", "--fail-on", "none"]
+    from_catalog = json.loads(CliRunner().invoke(main, ["diff", str(catalog), *args]).output)["changes"]
+    from_page = json.loads(CliRunner().invoke(main, ["diff", str(old_page), *args]).output)["changes"]
+    assert from_catalog == from_page and len(from_page) == 49
+    assert {c["kind"] for c in from_catalog} == {"newly-documented", "no-longer-documented", "message-added"}
+
+
+def test_a_catalog_of_the_earlier_model_version_is_refused(tmp_path):
+    catalog = tmp_path / "baseline.json"
+    assert CliRunner().invoke(main, ["parse", str(SEED_BOTSESSION), "-o", str(catalog)]).exit_code == 0
+    data = json.loads(catalog.read_text())
+    data["model_version"] = "1"
+    catalog.write_text(json.dumps(data))
+    result = CliRunner().invoke(main, ["diff", str(catalog), str(SEED_BOTSESSION)])
+    assert result.exit_code == 2
+    assert str(catalog) in result.output and 'model_version "1"' in result.output

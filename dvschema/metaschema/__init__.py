@@ -104,6 +104,11 @@ def load_catalog(path: str | Path) -> Catalog:
         raise InputError.at(name, error.lineno, "not valid JSON", found=error.msg,
                             expected="a catalog JSON file") from None
     if isinstance(data, dict) and "tables" in data:
+        version = data.get("model_version", MODEL_VERSION)
+        if version != MODEL_VERSION:
+            # Version 1 filled IsValidForCreate/IsValidForUpdate the page did not state: not comparable.
+            raise InputError.at(name, None, "catalog written by another model version; parse its pages again",
+                                found=f"model_version {json.dumps(version)}", expected=f'"{MODEL_VERSION}"')
         validate_document(data, "catalog.schema.json", name)
         return Catalog.model_validate(data)
     validate_document(data, "table.schema.json", name)
