@@ -450,3 +450,14 @@ def test_a_catalog_of_the_earlier_model_version_is_refused(tmp_path):
     result = CliRunner().invoke(main, ["diff", str(catalog), str(SEED_BOTSESSION)])
     assert result.exit_code == 2
     assert str(catalog) in result.output and 'model_version "1"' in result.output
+
+
+def test_content_hash_is_equal_for_the_same_metadata_in_another_format_only():
+    from dvschema.drift.structural import content_hash
+
+    page = parsed(SEED_BOTSESSION).table
+    rendered = parse_text(render_plain_text(SEED_BOTSESSION.read_text(encoding="utf-8")), "rendered.txt").table
+    assert content_hash(rendered) == content_hash(page)
+    edited = parse_text(_edit("|419550003|**abandoned**|", "|419550003|**Abandoned**|")(
+        SEED_BOTSESSION.read_text(encoding="utf-8")), "edited.md").table
+    assert content_hash(edited) != content_hash(page)

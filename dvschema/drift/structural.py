@@ -159,9 +159,9 @@ def _walk(old: Any, new: Any, path: tuple[str | int, ...]) -> list[tuple[str, tu
         return [] if old == new else [("changed", path, old, new)]
     found: list[tuple[str, tuple[str | int, ...], Any, Any]] = []
     for key in old.keys() - new.keys():
-        found.append(("removed", path + (key,), old[key], None))
+        found.extend(_entries("removed", path + (key,), old[key]))
     for key in new.keys() - old.keys():
-        found.append(("added", path + (key,), None, new[key]))
+        found.extend(_entries("added", path + (key,), new[key]))
     for key in old.keys() & new.keys():
         found.extend(_walk(old[key], new[key], path + (key,)))
     return found
