@@ -508,10 +508,8 @@ class TableBuilder:
                 self.warn(item.line, f"column {column.logical_name} is described twice (first at line "
                                      f"{seen[column.logical_name]}); both are kept", item.heading)
             seen.setdefault(column.logical_name, item.line)
-        described = {(item.section, item.heading.lower()) for item in self.relationships}
-        listed_only = [item for item in self.listed_relationships if (item.section, item.heading.lower()) not in
-                       described and not described.add((item.section, item.heading.lower()))]
-        relationships = tuple(self._relationship(item, logical_name) for item in self.relationships + listed_only)
+        relationships = tuple(self._relationship(item, logical_name)
+                              for item in self.relationships + self._listed_only())
         if self.intro:
             self.table["description"] = self.intro[-1]
             self.notes[:0] = self.intro[:-1]
@@ -521,6 +519,17 @@ class TableBuilder:
         return Table(**self.table, notes=tuple(self.notes), includes=tuple(self.includes),
                      front_matter=self.front_matter, messages=tuple(self.messages), columns=columns,
                      relationships=relationships, extra=self.table_extra, source=self.source)
+
+    def _listed_only(self) -> list[_Item]:
+        """The relationships a section's bullet list names that have no entry of their own, each once."""
+        known = {(item.section, item.heading.lower()) for item in self.relationships}
+        listed_only = []
+        for item in self.listed_relationships:
+            key = (item.section, item.heading.lower())
+            if key not in known:
+                known.add(key)
+                listed_only.append(item)
+        return listed_only
 
     def _column(self, item: _Item) -> Column:
         if not item.has_table and not (item.section == "customized" and item.options):
