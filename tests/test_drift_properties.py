@@ -96,7 +96,7 @@ def test_random_pairs_never_crash_and_every_difference_has_exactly_one_kind(old,
     assert len(diff(new, old)) == len(changes)
 
 
-@PROPERTY_SETTINGS
+@settings(PROPERTY_SETTINGS, max_examples=25)
 @given(tables())
 def test_a_table_against_itself_has_no_change(table):
     assert diff(table, table) == []
