@@ -2,10 +2,10 @@
 
 Run: python benchmarks/drift_bench.py [--copies N] [--rounds N]
 
-Two releases of the same 700+ tables (806 with today's corpus) are built from the fixture corpus (every page parsed once, then copied
-under renamed logical names, ``<name>_c000`` ...; the second release holds deep copies, distinct objects as
-two parsed folders would give); in the second release 2 % of the tables change (a column removed, a
-MaxLength or a description changed, an option added). Pages are parsed before timing: what is
+Two releases of the same 700+ tables (806 with today's corpus) are built from the fixture corpus (every
+page parsed once, then copied under renamed logical names, ``<name>_c000`` ...; the second release holds
+deep copies, distinct objects as two parsed folders would give); in the second release 2 % of the tables
+change (a column removed, a MaxLength or a description changed, an option added). Pages are parsed before timing: what is
 timed is the diff alone. The earlier algorithm (deepdiff on every table, whatever its content) is reproduced
 here as it was, so both run on the same catalogs; it prints tables per second for both and the ratio
 (goal: at least 20x).

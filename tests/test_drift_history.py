@@ -32,7 +32,8 @@ TRUE_CHANGES = {
     # two folders. Eight messages and eleven columns were added (msdyn_assignreason ApplicationRequired and
     # writable: breaking), an option and a description changed, owningbusinessunit became valid for forms. The
     # newer page lists no relationships and adds owningbusinessunitname, the name column of a lookup both list.
-    ("msdyn_sessionparticipant.omnichannel.f6d7f43c.md", "msdyn_sessionparticipant.customer-service.01969140.md"): sorted(
+    ("msdyn_sessionparticipant.omnichannel.f6d7f43c.md",
+     "msdyn_sessionparticipant.customer-service.01969140.md"): sorted(
         [("required-column-added", "msdyn_assignreason", ""),
          ("no-longer-documented", "", "msdyn_ocsession_sessionparticipant_nested"),
          ("newly-documented", "owningbusinessunitname", ""),
@@ -79,8 +80,9 @@ def test_filled_in_description_keeps_its_old_and_new_text():
 
 
 def test_two_generations_changes_keep_their_values_and_severities():
-    changes, _ = diff_with_unclaimed(parse_file(HISTORY / "msdyn_sessionparticipant.omnichannel.f6d7f43c.md").table,
-                                     parse_file(HISTORY / "msdyn_sessionparticipant.customer-service.01969140.md").table)
+    old = parse_file(HISTORY / "msdyn_sessionparticipant.omnichannel.f6d7f43c.md").table
+    new = parse_file(HISTORY / "msdyn_sessionparticipant.customer-service.01969140.md").table
+    changes, _ = diff_with_unclaimed(old, new)
     assert [(c.kind, c.column) for c in changes if c.severity == "breaking"] == [
         ("required-column-added", "msdyn_assignreason")]
     form = next(c for c in changes if c.column == "owningbusinessunit")
