@@ -356,8 +356,11 @@ def _select_table(schema: tuple[Path, ...], table_name: str | None):
                    "schema in [tool.dvschema]).")
 @click.option("--table", "table_name", help="Logical name of the table the records belong to (default: the "
                                             "[tool.dvschema.tables] glob a file matches).")
-@click.option("--operation", type=click.Choice(["create", "update", "full"]), default=None,
-              help="What the records are for: create (default), update, or full (exported rows).")
+@click.option("--operation", type=click.Choice(["read", "create", "update", "full"]), default=None,
+              help="What the records are: read (Web API GET responses: values checked, nothing required, "
+                   "read-only columns, _x_value and annotations fine), create (default; POST bodies, deep "
+                   "insert and binds), update (PATCH bodies), or full (complete exported rows: CSV exports, "
+                   "data-lake copies).")
 @click.option("--format", "report_format", type=click.Choice(VALIDATION_FORMATS), default="text",
               show_default=True, help="Report format: text lines, a JSON report, or a CI format.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "none"]), default=None,

@@ -40,7 +40,7 @@ from dvschema.tomlfile import line_of, read_toml
 
 SEVERITIES = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "none")
-OPERATIONS = ("create", "update", "full")
+OPERATIONS = ("read", "create", "update", "full")
 REQUIRED_LEVELS = ("SystemRequired", "ApplicationRequired", "Recommended")
 KEYS = {"schema", "tables", "select", "extend-select", "ignore", "severity", "required-severity", "fail-on",
         "operation", "drift-ignore", "drift-fail-on", "baseline"}

@@ -135,7 +135,7 @@ def test_validate_sarif_junit_and_github_formats():
     assert len(lines) == 15
     pattern = re.compile(r"^::(error|warning|notice) file=[^,]+,line=\d+,title=DV\d{3} [a-z-]+::.+$")
     assert all(pattern.match(line) for line in lines)
-    assert lines[3].endswith("::6 is above the maximum 5")
+    assert lines[3].endswith("::msdyn_csatscore: 6 is above the maximum 5")
 
 
 def test_diff_sarif_junit_and_github_formats(monkeypatch):

@@ -101,7 +101,7 @@ def test_validate_hook_passes_good_records_and_fails_bad_ones_with_file_and_line
     assert good.returncode == 0, good.stdout + good.stderr
     bad = _run(data_repo, "dvschema-validate", "data/bad.jsonl", "data/good.jsonl")
     assert bad.returncode == 1
-    assert "data/bad.jsonl:4: DV103 out-of-range 6 is above the maximum 5" in bad.stdout
+    assert "data/bad.jsonl:4: DV103 out-of-range msdyn_csatscore: 6 is above the maximum 5" in bad.stdout
 
 
 def test_validate_hook_reports_an_unmatched_file_and_still_checks_the_others(data_repo):

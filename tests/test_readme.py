@@ -18,7 +18,7 @@ def test_first_command_is_an_install_and_a_real_run():
     result = subprocess.run([sys.executable, "-m", "dvschema.cli", *command[1:]], cwd=ROOT, capture_output=True,
                             text=True)
     assert result.returncode == 0, result.stderr
-    assert "msdyn_botsession.invalid.jsonl:4: DV103 out-of-range 6 is above the maximum 5" in result.stdout
+    assert "msdyn_botsession.invalid.jsonl:4: DV103 out-of-range msdyn_csatscore: 6 is above the maximum 5" in result.stdout
 
 
 def test_python_examples_run():
@@ -77,7 +77,7 @@ def test_readme_ci_step_runs(tmp_path):
     validate_line, diff_line = step.split("\n")
     result = subprocess.run(validate_line, shell=True, cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 1
-    assert "::error file=data/sessions/s.jsonl,line=4,title=DV103 out-of-range::6 is above the maximum 5" in \
+    assert "::error file=data/sessions/s.jsonl,line=4,title=DV103 out-of-range::msdyn_csatscore: 6 is above the maximum 5" in \
         result.stdout
     drift = subprocess.run(diff_line, shell=True, cwd=tmp_path, capture_output=True, text=True)
     assert drift.returncode == 1

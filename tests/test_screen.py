@@ -198,7 +198,7 @@ def test_clean_tests_end_at_the_end_of_the_text():
                                 ("msdyn_startedon", "2024-05-01T24:00:00Z", "invalid-type"),
                                 ("msdyn_botid@odata.bind", f"/bots({GUID})\n", "invalid-lookup")):
         findings = plain.validate({**good, column: value})
-        assert [(v.rule, v.column) for v in findings] == [(rule, column)], value
+        assert [(v.rule, v.key) for v in findings] == [(rule, column)], value
 
 
 def test_blocks_are_claimed_once_each_in_order():

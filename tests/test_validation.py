@@ -62,7 +62,7 @@ INVALID = {
 def _findings(table_name: str, path, operation: str = "create"):
     validator = Validator(parsed(SEED_TABLES[table_name]).table, operation)
     entries = iter_record_file(path, validator.table)
-    return [(v.line, v.rule, v.column) for v in validator.validate_records(entries, str(path))]
+    return [(v.line, v.rule, v.subject) for v in validator.validate_records(entries, str(path))]
 
 
 @pytest.mark.parametrize("table_name", sorted(SEED_TABLES))
@@ -85,7 +85,7 @@ def test_state_status_mismatch_on_update_of_2020_tables(table_name):
 
 def test_every_value_rule_and_most_record_rules_are_exercised_by_seed_fixtures():
     exercised = {rule for expected in INVALID.values() for _, rule, _ in expected} | {"state-status-mismatch"}
-    assert {rule.name for rule in RULES} - exercised == {"precision", "invalid-transition"}
+    assert {rule.name for rule in RULES} - exercised == {"precision", "invalid-transition", "related-not-checked"}
 
 
 def test_emoji_counts_two_utf16_units_toward_max_length():
@@ -189,7 +189,8 @@ def test_update_rejects_null_for_required_and_full_needs_system_required():
     assert Validator(table, "update").validate({"msdyn_topicname": None}) == []
     full = Validator(table, "full")
     missing = sorted(v.column for v in full.validate({}) if v.rule == "required-missing")
-    assert missing == ["msdyn_botsessionid", "ownerid", "owneridtype", "statecode"]
+    # owneridtype is SystemRequired on the page, but it is the type of ownerid: never required on its own
+    assert missing == ["msdyn_botsessionid", "ownerid", "statecode"]
 
 
 def test_create_required_severity_is_configurable_and_recommended_is_info():
@@ -234,7 +235,9 @@ def test_bind_entity_set_checked_when_the_catalog_knows_the_target():
 
 def test_unknown_column_suggests_closest_name():
     [violation] = Validator(parsed(SEED_BOTSESSION).table, "update").validate({"msdyn_topicnam": "x"})
-    assert violation.message == "msdyn_topicnam is not a column of msdyn_botsession; did you mean msdyn_topicname?"
+    assert violation.labelled_message() == ("msdyn_topicnam: not a column or navigation property of "
+                                            "msdyn_botsession; did you mean msdyn_topicname?")
+    assert (violation.column, violation.key) == (None, "msdyn_topicnam")
 
 
 @pytest.mark.parametrize("select,ignore,expected", [
@@ -276,7 +279,10 @@ def test_cli_text_output_and_exit_codes(tmp_path):
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[3] == (f"{RECORDS / 'msdyn_botsession.invalid.jsonl'}:4: DV103 out-of-range "
-                        "6 is above the maximum 5")
+                        "msdyn_csatscore: 6 is above the maximum 5")
+    assert lines[12] == (f"{RECORDS / 'msdyn_botsession.invalid.jsonl'}:13: DV109 invalid-lookup "
+                         "msdyn_botid@odata.bind: 'bots(123)' is not a record URL; expected /entityset(id), "
+                         "/entityset(key=value) or an absolute URL of that form")
     assert lines[-1] == "15 records in 1 file: 14 errors, 1 warning, 0 info"
     assert _cli(RECORDS / "msdyn_botsession.valid.jsonl").exit_code == 0
     assert _cli("--fail-on", "none", RECORDS / "msdyn_botsession.invalid.jsonl").exit_code == 0
@@ -285,10 +291,14 @@ def test_cli_text_output_and_exit_codes(tmp_path):
 def test_cli_json_report_is_versioned_and_located():
     result = _cli("--format", "json", RECORDS / "msdyn_botsession.invalid.jsonl")
     report = json.loads(result.output)
-    assert report["version"] == "1" and report["summary"]["error"] == 14
+    assert report["version"] == "2" and report["summary"]["error"] == 14
     first = report["findings"][0]
     assert (first["line"], first["record"], first["column"], first["rule"], first["code"], first["severity"]) == (
         1, 0, "msdyn_name", "required-missing", "DV101", "error")
+    # column is the logical name, also for a bind; key is the record key as written
+    bind = report["findings"][12]
+    assert (bind["file"], bind["line"], bind["column"], bind["key"], bind["path"]) == (
+        str(RECORDS / "msdyn_botsession.invalid.jsonl"), 13, "msdyn_botid", "msdyn_botid@odata.bind", None)
 
 
 def test_cli_unreadable_input_is_exit_2_with_location(tmp_path):
@@ -381,7 +391,7 @@ def test_cli_previous_file_drives_the_transition_rule(tmp_path):
     args = ["validate", "--schema", str(catalog), "--operation", "update"]
     moved = CliRunner().invoke(main, [*args, "--previous", str(previous), str(current)])
     assert moved.exit_code == 1
-    assert f"{current}:1: DV107 invalid-transition status 1 may move to [1], not 2" in moved.output
+    assert f"{current}:1: DV107 invalid-transition statuscode: status 1 may move to [1], not 2" in moved.output
     assert CliRunner().invoke(main, [*args, str(current)]).exit_code == 0   # no previous: nothing to check
 
 

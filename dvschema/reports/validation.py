@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 #: Version of the JSON validation report; bump when a field changes meaning.
-VALIDATION_REPORT_VERSION = "1"
+VALIDATION_REPORT_VERSION = "2"
 
 
 def _count(number: int, noun: str) -> str:
@@ -31,7 +31,7 @@ def _summary_line(summary: Any) -> str:
 
 
 class TextReporter:
-    """One grep-friendly line per finding: ``path:line: CODE rule-name message``."""
+    """One grep-friendly line per finding: ``path:line: CODE rule-name column: message``."""
 
     def start(self) -> str:
         """Nothing before the findings."""
@@ -42,7 +42,7 @@ class TextReporter:
         where = f"{violation.path}:{violation.line}" if violation.line is not None else \
             f"{violation.path}:record {violation.record}"
         severity = "" if violation.severity == "error" else f"[{violation.severity}] "
-        return f"{where}: {violation.code} {violation.rule} {severity}{violation.message}\n"
+        return f"{where}: {violation.code} {violation.rule} {severity}{violation.labelled_message()}\n"
 
     def finish(self, summary: Any) -> str:
         """The closing count."""
@@ -92,7 +92,7 @@ class CiReporter:
         from dvschema.reports.ci import CiFinding
 
         self.findings.append(CiFinding(violation.path, violation.line, violation.code, violation.rule,
-                                       violation.severity, violation.message, violation.path,
+                                       violation.severity, violation.labelled_message(), violation.path,
                                        self.ranks[violation.severity] >= self.threshold))
         return ""
 

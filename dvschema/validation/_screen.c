@@ -25,7 +25,8 @@ enum {
     K_GUID = 6,
     K_DATETIME = 7,
     K_DATE = 8,
-    K_BIND = 9 /* /entityset(guid), entity set among `sets` (none given: any name) */
+    K_BIND = 9,       /* /entityset(guid), entity set among `sets` (none given: any name) */
+    K_BIND_EXCEPT = 10 /* /entityset(guid), entity set not among `sets` */
 };
 
 enum { ROLE_NONE = 0, ROLE_STATE = 1, ROLE_STATUS = 2 };
@@ -388,7 +389,8 @@ static int is_plain_datetime(const char *s, Py_ssize_t n) {
     return 0;
 }
 
-/* [/]entityset(guid) with the entity set among the allowed ones (an absolute URL asks the rules). */
+/* [/]entityset(guid) with the entity set among the allowed ones, or (K_BIND_EXCEPT) not among the
+   excluded ones (an absolute URL, an alternate key asks the rules). */
 static int is_plain_bind(KeySpec *key, const char *s, Py_ssize_t n) {
     if (n < 39 || s[n - 1] != ')' || s[n - 38] != '(' || !is_guid(s + n - 37, 36))
         return 0;
@@ -409,9 +411,9 @@ static int is_plain_bind(KeySpec *key, const char *s, Py_ssize_t n) {
         return 1;
     for (Py_ssize_t i = 0; i < key->set_count; i++) {
         if (key->set_lengths[i] == name_length && memcmp(key->sets[i], name, (size_t)name_length) == 0)
-            return 1;
+            return key->kind == K_BIND;
     }
-    return 0;
+    return key->kind == K_BIND_EXCEPT;
 }
 
 /* choices are sorted when the screen is built */
@@ -465,7 +467,8 @@ static int check_value(KeySpec *key, const char *p, const char *end, const char 
     case K_GUID:
     case K_DATETIME:
     case K_DATE:
-    case K_BIND: {
+    case K_BIND:
+    case K_BIND_EXCEPT: {
         Py_ssize_t units, length;
         int plain, ok;
         const char *text = p + 1;

@@ -46,7 +46,8 @@ def _column_schema(facts: ColumnFacts) -> dict[str, Any] | None:
     elif kind == "Uniqueidentifier":
         schema = {"type": "string", "pattern": GUID_PATTERN}
     elif kind == "DateTime":
-        schema = {"type": "string", "format": "date" if facts.date_only else "date-time"}
+        schema = ({"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]} if facts.date_or_time
+                  else {"type": "string", "format": "date" if facts.date_only else "date-time"})
     elif kind in LOOKUP_TYPES:
         return None
     else:

@@ -59,21 +59,36 @@ class Violation(NamedTuple):
     line: int | None = None
     record: int | None = None
     server_error: str | None = None
+    key: str | None = None
+    record_path: str | None = None
 
-    #: A Violation from a tuple of its ten fields, in C (the named tuple's own __new__ is Python code).
+    #: A Violation from a tuple of its twelve fields, in C (the named tuple's own __new__ is Python code).
     from_fields = classmethod(tuple.__new__)
 
     def at(self, path: str | None, line: int | None, record: int | None) -> "Violation":
         """The same finding, placed in a file."""
-        rule, code, severity, message, column, value, _, _, _, server_error = self
+        rule, code, severity, message, column, value, _, _, _, server_error, key, record_path = self
         return Violation.from_fields((rule, code, severity, message, column, value, path, line, record,
-                                      server_error))
+                                      server_error, key, record_path))
+
+    @property
+    def subject(self) -> str | None:
+        """What the finding is about, as the record names it: the path from the top record for a nested
+        record (``Account_Tasks[0].subject``), else the key as written, else the column."""
+        return self.record_path or self.key or self.column
+
+    def labelled_message(self) -> str:
+        """The message after its subject: ``msdyn_csatscore: 6 is above the maximum 5``."""
+        subject = self.subject
+        return f"{subject}: {self.message}" if subject else self.message
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the finding as JSON-ready data."""
-        return {"path": self.path, "line": self.line, "record": self.record, "column": self.column,
-                "value": self.value, "rule": self.rule, "code": self.code, "severity": self.severity,
-                "message": self.message, "server_error": self.server_error}
+        """Return the finding as JSON-ready data: ``file`` is the record file, ``column`` the column's
+        logical name, ``key`` the record key as written and ``path`` its path from the top record."""
+        return {"file": self.path, "line": self.line, "record": self.record, "column": self.column,
+                "key": self.key, "path": self.record_path, "value": self.value, "rule": self.rule,
+                "code": self.code, "severity": self.severity, "message": self.message,
+                "server_error": self.server_error}
 
 
 @dataclass(slots=True)
@@ -87,6 +102,7 @@ class ColumnFacts:
     maximum: int | Decimal | None = None
     options: dict[int, str | None] = field(default_factory=dict)
     date_only: bool = False
+    date_or_time: bool = False
     user_local: bool = False
     precision: int | None = None
     precision_checkable: bool = False
@@ -104,7 +120,11 @@ class ColumnFacts:
             facts.minimum = low if column.min_value is None else max(low, column.min_value)
             facts.maximum = high if column.max_value is None else min(high, column.max_value)
         facts.options = {option.value: option.label for option in column.options}
-        facts.date_only = column.format == "DateOnly"
+        # Only the DateOnly behavior makes a date: a UserLocal column formatted DateOnly keeps a time in the
+        # Web API. A page that states no behavior leaves a DateOnly-formatted column open to both forms.
+        behavior = column.date_time_behavior
+        facts.date_only = behavior == "DateOnly" or column_type == "DateOnly"
+        facts.date_or_time = behavior is None and column.format == "DateOnly" and not facts.date_only
         facts.user_local = column.date_time_behavior == "UserLocal"
         facts.precision = column.precision
         source = (column.precision_source or "").strip()
@@ -160,6 +180,7 @@ def clean_value_predicate(facts: ColumnFacts) -> Callable[[Any], bool]:
     if column_type == "DateTime":
         if facts.date_only:
             return lambda value: type(value) is str and _PLAIN_DATE.match(value) is not None
+        # (a date in a column open to both forms is not vouched for: the rules accept it)
         return lambda value: type(value) is str and _PLAIN_DATE_TIME.match(value) is not None
     if column_type == "EntityName":
         return lambda value: type(value) is str

@@ -190,8 +190,12 @@ def check_invalid_type(facts: ColumnFacts, value: Any) -> Iterator[str | tuple[s
     """A value of the wrong JSON type for the column, or a malformed GUID or date.
 
     Why: the server rejects the request before any other check. Uniqueidentifier needs a GUID;
-    DateTime needs ISO 8601, DateOnly columns ``YYYY-MM-DD``, and no date before 1753-01-01.
-    A UserLocal value without an offset or ``Z`` is stored as UTC unchanged: a warning.
+    DateTime needs ISO 8601, and no date before 1753-01-01. Only the DateOnly behavior makes a column
+    date-only (``YYYY-MM-DD``): a UserLocal column whose Format is DateOnly is still a date-time in the
+    Web API and keeps a time; a page that states no behavior leaves a DateOnly-formatted column open to
+    both forms. A UserLocal value without an offset or ``Z`` is stored as UTC unchanged: a warning.
+    Related records and navigation properties: an object on a single-valued one, a list of objects on
+    a collection-valued one; anything else is the wrong type.
     Example: ``"msdyn_csatscore": "5"`` (a string for an Integer column).
     """
     column_type = facts.type
@@ -243,12 +247,20 @@ def _csv_cell_message(column_type: str, text: str) -> str:
 
 
 def check_invalid_lookup(facts: ColumnFacts, value: Any) -> Iterator[str]:
-    """A lookup value that is not a GUID, or an ``@odata.bind`` that is not ``/entityset(guid)``.
+    """A lookup set the wrong way: a malformed ``@odata.bind``, a bind to a table that is not a target,
+    a ``_x_value`` or the lookup's name in a create or update body.
 
-    Why: the server rejects malformed binds (InvalidUrlForODataBindProperty 0x80090800).
-    ``name@odata.bind`` takes ``/accounts(<guid>)`` or an absolute URL of that form;
-    ``_name_value`` and exported lookup columns take a GUID.
-    Example: ``"msdyn_botid@odata.bind": "bots(123)"``.
+    Why: the server rejects malformed binds (InvalidUrlForODataBindProperty 0x80090800) and binds to
+    the wrong table, and refuses ``_x_value`` properties in a body (they are read-only: the Web API sets
+    lookups through navigation properties). A single-valued navigation property takes one URL, a
+    collection-valued one (associate on create or update) a list of URLs. Every form the Web API
+    accepts is valid: ``/accounts(<guid>)``, ``accounts(<guid>)``, an absolute URL of either, an
+    alternate key ``/accounts(accountnumber='ABC123')``, a multi-part key ``/x(key1=1,key2='a')``,
+    ``/accounts(accountid=<guid>)``. The entity set is an error when the catalog places it in a table
+    that is not a target of the navigation property, or when every target's entity set is known and the
+    bind names another; an entity set dvschema cannot place is not an error. A null bind in an update
+    disassociates and is valid. In read and full rows, ``_x_value`` and exported lookup columns take a GUID.
+    Example: ``"msdyn_botid@odata.bind": "bots(123)"``; ``"_parentcustomerid_value": "<guid>"`` in a create.
     """
     if type(value) is not str:
         yield f"{json_kind(value)} for a lookup; expected a GUID or /entityset(guid)"
@@ -290,9 +302,13 @@ def check_required_missing(context: Any, record: dict, previous: dict | None) ->
 
     Why: ``create`` needs every SystemRequired and ApplicationRequired column valid for create,
     apart from what the platform fills itself (primary id, owner, state and status, read-only
-    stamps); ``update`` may not set a required column to null; ``full`` (an exported row) needs
-    SystemRequired columns. The server enforces SystemRequired; ApplicationRequired is enforced
-    by model-driven apps, not the server, and is an error by default all the same.
+    stamps); a lookup counts as set by any of its binds or a related record (deep insert);
+    ``update`` may not set a required column to null; ``full`` (an exported row) needs
+    SystemRequired columns; ``read`` (a Web API response, a projection of ``$select``) needs nothing.
+    Columns derived from a lookup (its name, its EntityName type) are never required. In a deep
+    insert the lookup back to the parent record is filled by the server. The server enforces
+    SystemRequired; ApplicationRequired is enforced by model-driven apps, not the server, and is an
+    error by default all the same.
     Example: a create record without ``msdyn_name``.
     """
     return context.required_missing(record)
@@ -318,21 +334,41 @@ def check_invalid_transition(context: Any, record: dict, previous: dict | None) 
 
 
 def check_read_only_column(context: Any, record: dict, previous: dict | None) -> Iterator[Any]:
-    """A value for a column that is not valid for the operation.
+    """A value for a column that is not valid for the operation (create or update).
 
-    Why: the server ignores it silently, so the data is not written.
+    Why: the server ignores it silently, so the data is not written. Read responses and full rows
+    hold read-only columns by nature and are not checked; a column whose validity the page does not
+    state is taken as valid.
     Example: ``"createdon"`` in a create record.
     """
     return context.read_only_columns(record)
 
 
 def check_unknown_column(context: Any, record: dict, previous: dict | None) -> Iterator[Any]:
-    """A key that is no column of the table (OData annotations set aside), with the closest name.
+    """A key that is no property of the table in the Web API (OData annotations set aside).
 
-    Why: the server rejects the request (the property does not exist on the entity type).
+    Why: the server rejects the request (the property does not exist on the entity type). Properties
+    are the columns and the navigation properties (the relationships' navigation property names),
+    matched exactly as the server does: a key that matches only when case is ignored names the right
+    spelling, any other gets the closest name. Columns that belong to a lookup (its name ``…name``,
+    ``…yominame`` and its target's EntityName ``owneridtype``, ``…typecode``) are no Web API
+    properties: in a create or update body they are errors (the bind carries them); in full rows
+    (exports) they are real columns, and an EntityName value must be one of its lookup's targets
+    (an invalid-option finding otherwise).
     Example: ``"msdyn_nmae"``: did you mean ``msdyn_name``?
     """
     return context.unknown_columns(record)
+
+
+def check_related_not_checked(context: Any, record: dict, previous: dict | None) -> Iterator[Any]:
+    """Related records (deep insert, ``$expand``) of a table that is not in the schema.
+
+    Why: dvschema checks a related record against its own table, as the server does; when that table
+    was not given (``--schema`` another page or a catalog), one notice per navigation property says so,
+    never an error. The engine reports it while it walks the record.
+    Example: ``"primarycontactid": {"firstname": "John"}`` with only the account page as schema.
+    """
+    return iter(())
 
 
 RULES: tuple[Rule, ...] = (
@@ -352,6 +388,7 @@ RULES: tuple[Rule, ...] = (
          "InvalidUrlForODataBindProperty (0x80090800)"),
     Rule("DV110", "read-only-column", "warning", "record", check_read_only_column),
     Rule("DV111", "unknown-column", "error", "record", check_unknown_column),
+    Rule("DV112", "related-not-checked", "info", "record", check_related_not_checked),
 )
 RULES_BY_NAME = {rule.name: rule for rule in RULES}
 RULES_BY_CODE = {rule.code: rule for rule in RULES}

@@ -461,7 +461,7 @@ class _Run:
     def write_rejected(self, path: str, line: int | None, record: Any, violations: list[Violation]) -> None:
         """Write a rejected record with its findings to --rejected-out."""
         if self.rejected_out is not None:
-            self.rejected_out.write(dumps_record({"path": path, "line": line, "record": record,
+            self.rejected_out.write(dumps_record({"file": path, "line": line, "record": record,
                                                   "findings": [v.to_dict() for v in violations]}) + b"\n")
 
     def counted_findings(self, violations: list[Violation]) -> list[Violation]:

@@ -26,7 +26,7 @@ except ImportError:  # built without a C compiler: the rules run in Python alone
 
 # Value kinds; the numbers are the enum of _screen.c. Annotations and unknown keys need no
 # kind: the screen knows them by their shape.
-NEVER, TEXT, INTEGER, CHOICE, BOOLEAN, GUID, DATETIME, DATE, BIND = range(1, 10)
+NEVER, TEXT, INTEGER, CHOICE, BOOLEAN, GUID, DATETIME, DATE, BIND, BIND_EXCEPT = range(1, 11)
 ROLE_NONE, ROLE_STATE, ROLE_STATUS = range(3)
 _INT64 = (-(2 ** 63), 2 ** 63 - 1)
 

@@ -2,8 +2,10 @@
 
 ``iter_violations(record)`` is the primitive; ``validate``, ``is_valid`` and the streaming
 ``validate_records`` derive from it. Each key of a record is classified once (a column, a
-lookup bind, a ``_x_value``, an OData annotation, or unknown) and the classification is cached,
-so a record costs one dict lookup per key plus the rules that apply to that column.
+navigation property, an ``@odata.bind``, a ``_x_value``, a column derived from a lookup, an OData
+annotation, or unknown) and the classification is cached, so a record costs one dict lookup per
+key plus the rules that apply to that column. Related records (deep insert, ``$expand`` results)
+are checked by a validator of the related table, and their findings carry their path.
 ``iter_line_violations(bytes)`` asks the compiled screen first and gives the same findings.
 """
 
@@ -23,16 +25,19 @@ from dvschema.validation.model import (GUID_TEXT, LOOKUP_TYPES, SEVERITY_RANK, C
                                        clean_value_predicate, display_name_index)
 from dvschema.validation.rules import _BIND, RULES, RULES_BY_NAME, Rule, check_invalid_lookup
 from dvschema.validation import screen as screens
+from dvschema.validation.webapi import BIND_URL, NavigationProperty, derived_columns, navigation_properties
 
 if TYPE_CHECKING:  # the model is only named in annotations: validation never imports pydantic itself
     from dvschema.metaschema.model import Catalog, Column, Table
 
-Operation = Literal["create", "update", "full"]
-OPERATIONS = ("create", "update", "full")
+Operation = Literal["read", "create", "update", "full"]
+OPERATIONS = ("read", "create", "update", "full")
+#: The operation related records are checked for: a deep insert creates them; an expansion reads them.
+RELATED_OPERATION = {"read": "read", "create": "create", "update": "create", "full": "full"}
 DEFAULT_REQUIRED_SEVERITIES = {"SystemRequired": "error", "ApplicationRequired": "error", "Recommended": "info"}
 _TO_STATUS = re.compile(r"""tostatusid\s*=\s*["'](\d+)["']""")
 
-_COLUMN, _BIND_KEY, _VALUE_KEY, _ANNOTATION, _UNKNOWN = range(5)
+_COLUMN, _BIND_KEY, _VALUE_KEY, _ANNOTATION, _UNKNOWN, _NAVIGATION, _DERIVED = range(7)
 
 
 def _always(value: Any) -> bool:
@@ -86,9 +91,12 @@ def check_rule_names(entries: Iterable[str]) -> None:
 class Validator:
     """Validates records of one table for one operation.
 
-    ``select``/``ignore`` take rule codes, prefixes or names; ``severities`` overrides a rule's
-    severity by name; ``required_severities`` sets the severity of a missing column per
-    RequiredLevel; ``catalog`` lets lookup binds be checked against the target tables' entity sets.
+    ``operation`` is ``read`` (a Web API response: values are checked, nothing is required, read-only
+    columns and ``_x_value`` lookups are fine), ``create`` or ``update`` (a Web API request body), or
+    ``full`` (a complete exported row: a CSV export, a data-lake copy). ``select``/``ignore`` take rule
+    codes, prefixes or names; ``severities`` overrides a rule's severity by name; ``required_severities``
+    sets the severity of a missing column per RequiredLevel; ``catalog`` holds the other tables: binds are
+    checked against their entity sets, and related records (deep insert, ``$expand``) against their columns.
     """
 
     def __init__(self, table: Table, operation: Operation = "create", *, select: Iterable[str] | None = None,
@@ -103,6 +111,10 @@ class Validator:
                                               "required_severities": required_severities, "catalog": catalog})
         self.table = table
         self.operation = operation
+        self.catalog = catalog
+        self._options = {"select": select, "ignore": ignore, "severities": severities,
+                         "required_severities": required_severities}
+        self._related: dict[tuple[str, str], Validator] = {}  # shared by every validator of one tree
         self.enabled = rule_selection(select, ignore)
         self.severity = {rule.name: rule.severity for rule in RULES}
         for name, severity in (severities or {}).items():
@@ -115,8 +127,17 @@ class Validator:
             name: [rule for rule in RULES if rule.scope == "value" and rule.name in self.enabled
                    and rule.applies is not None and rule.applies(facts)]
             for name, facts in self.facts.items()}
+        self.navigation = navigation_properties(table)
+        self.derived = derived_columns(table)
+        self._write = operation in ("create", "update")
+        # full rows hold a derived EntityName column for real: its value names one of its lookup's targets
+        self._entity_name_targets = {
+            name: self.facts[lookup].column.targets for name, lookup in self.derived.items()
+            if operation == "full" and self.facts[name].type == "EntityName" and self.facts[lookup].column.targets}
         self.entity_sets = self._entity_sets(catalog)
-        self.bind_names = self._bind_names()
+        self.table_of_set = {entity_set: name for name, entity_set in self.entity_sets.items()}
+        self.bind_names = {name: (self.facts.get(nav.lookup) if nav.lookup else None, nav.targets)
+                           for name, nav in self.navigation.items()}
         self._keys: dict[str, tuple[int, ColumnFacts | None, Callable[[Any], bool]]] = {}
         self.notices = [f"precision of {facts.name} comes from {facts.column.precision_source}; not checked"
                         for facts in self.facts.values()
@@ -127,14 +148,14 @@ class Validator:
         self._status_options = {option.value: option for option in self._status.column.options} \
             if self._status else {}
         self._required = self._required_columns()
-        self._check_read_only = "read-only-column" in self.enabled and operation != "full"
+        self._check_read_only = "read-only-column" in self.enabled and self._write
         self._check_unknown = "unknown-column" in self.enabled
         self._unknown_messages: dict[str, str] = {}
         self._by_display_name: dict[str, list[str]] | None = None
         self._mismatch_messages: dict[tuple[int, int], str] = {}
         self._required_keys = [(facts, self._keys_of(facts)) for facts in self._required]
         for facts in self.facts.values():
-            facts.read_only = operation != "full" and not column_accepts_value_on(facts.column, operation)
+            facts.read_only = self._write and not column_accepts_value_on(facts.column, operation)
             facts.is_clean = clean_value_predicate(facts)
         self._run_required = "required-missing" in self.enabled and bool(self._required)
         self._run_state_status = "state-status-mismatch" in self.enabled and bool(self._state and self._status)
@@ -173,32 +194,13 @@ class Validator:
         tables[self.table.logical_name] = self.table
         return {name: table.entity_set_name for name, table in tables.items() if table.entity_set_name}
 
-    def _bind_names(self) -> dict[str, tuple[ColumnFacts, tuple[str, ...]]]:
-        """Navigation property names that bind each lookup, with the tables each may point to."""
-        names: dict[str, tuple[ColumnFacts, tuple[str, ...]]] = {}
-        for facts in self.facts.values():
-            column = facts.column
-            if facts.type not in LOOKUP_TYPES:
-                continue
-            targets = column.targets
-            for name in (column.logical_name, column.schema_name):
-                names[name] = (facts, targets)
-            for target in targets:
-                names[f"{column.logical_name}_{target}"] = (facts, (target,))
-        for relationship in self.table.relationships:
-            if relationship.kind == "many_to_one" and relationship.referencing_attribute in self.facts \
-                    and relationship.referencing_entity_navigation_property_name:
-                facts = self.facts[relationship.referencing_attribute]
-                target = (relationship.referenced_entity,) if relationship.referenced_entity else facts.column.targets
-                names.setdefault(relationship.referencing_entity_navigation_property_name, (facts, target))
-        return names
-
     def _keys_of(self, facts: ColumnFacts) -> tuple[str, ...]:
-        """Every record key that can give a column its value."""
+        """Every record key that can give a column its value (a lookup: its binds and deep inserts too)."""
         if facts.type not in LOOKUP_TYPES:
             return (facts.name,)
-        binds = [f"{name}@odata.bind" for name, (bound, _) in self.bind_names.items() if bound is facts]
-        return (facts.name, f"_{facts.name}_value", *binds)
+        navigation = [name for name, nav in self.navigation.items() if nav.lookup == facts.name]
+        keys = [facts.name, f"_{facts.name}_value", *navigation, *(f"{name}@odata.bind" for name in navigation)]
+        return tuple(dict.fromkeys(keys))
 
     def _platform_fills(self, column: Column) -> bool:
         return (column.logical_name == self.table.primary_id_attribute
@@ -209,6 +211,8 @@ class Validator:
         result = []
         for facts in self.facts.values():
             column = facts.column
+            if facts.name in self.derived:  # carried by its lookup: never required on its own
+                continue
             if self.operation == "create":
                 if (column.required_level in levels and column_accepts_value_on(column, "create")
                         and not self._platform_fills(column)):
@@ -216,7 +220,7 @@ class Validator:
             elif self.operation == "update":
                 if column.required_level in ("SystemRequired", "ApplicationRequired"):
                     result.append(facts)
-            elif column.required_level == "SystemRequired" and (
+            elif self.operation == "full" and column.required_level == "SystemRequired" and (
                     column_accepts_value_on(column, "create") or column_accepts_value_on(column, "update")
                     or column.logical_name == self.table.primary_id_attribute):
                 result.append(facts)
@@ -230,56 +234,74 @@ class Validator:
         kind, facts = self._kind_of(key)
         if kind == _ANNOTATION:
             is_clean = _always
-        elif kind == _UNKNOWN:
+        elif kind in (_UNKNOWN, _DERIVED):
             is_clean = _always if not self._check_unknown else _never_clean
-        elif facts.read_only and self._check_read_only:
+        elif kind == _NAVIGATION:
+            is_clean = _never_clean
+        elif facts is not None and facts.read_only and self._check_read_only:
             is_clean = _never_clean
         elif kind == _COLUMN:
-            is_clean = _never_clean if facts.type in LOOKUP_TYPES and self.operation != "full" else facts.is_clean
+            targets = self._entity_name_targets.get(key)
+            if targets is not None:
+                is_clean = lambda value: value in targets  # noqa: E731
+            else:
+                is_clean = _never_clean if facts.type in LOOKUP_TYPES and self.operation != "full" else facts.is_clean
         else:
-            is_clean = self._bind_predicate(key, kind, facts)
+            is_clean = self._bind_predicate(key, kind)
         result = (kind, facts, is_clean)
         if len(self._keys) < 10_000:
             self._keys[key] = result
         return result
 
-    def _bound(self, name: str) -> tuple[ColumnFacts, tuple[str, ...]] | None:
-        """The lookup a navigation property name binds, with its target tables."""
-        return self.bind_names.get(name) or self.bind_names.get(name.lower())
+    def _bind_sets(self, nav: NavigationProperty) -> tuple[frozenset[str] | None, frozenset[str]]:
+        """The entity sets a bind of ``nav`` may name (None: not all known) and those it may not name
+        (the known sets of tables that are not its targets)."""
+        targets = set(nav.targets)
+        known = {self.entity_sets[target] for target in targets if target in self.entity_sets}
+        if targets and len(known) == len(targets):
+            return frozenset(known), frozenset()
+        if not targets:
+            return None, frozenset()
+        return None, frozenset(entity_set for entity_set, table in self.table_of_set.items() if table not in targets)
 
-    def _target_sets(self, key: str) -> dict[str, str] | None:
-        """Entity set name -> table for a bind key's targets; None unless the catalog knows every target."""
-        targets = self._bound(key.partition("@")[0])[1]
-        known = {self.entity_sets[t]: t for t in targets if t in self.entity_sets}
-        return known if known and len(known) == len(targets) else None
-
-    def _bind_predicate(self, key: str, kind: int, facts: ColumnFacts) -> Callable[[Any], bool]:
+    def _bind_predicate(self, key: str, kind: int) -> Callable[[Any], bool]:
         if kind == _VALUE_KEY:
+            if self._write:
+                return _never_clean
             return lambda value: type(value) is str and GUID_TEXT.match(value) is not None
-        sets = self._target_sets(key)
-        if sets is None:
-            return lambda value: type(value) is str and _BIND.match(value) is not None
+        nav = self.navigation[key.partition("@")[0]]
+        if nav.collection:
+            return _never_clean
+        allowed, excluded = self._bind_sets(nav)
+        if allowed is not None:
+            return lambda value: (type(value) is str and (match := _BIND.match(value)) is not None
+                                  and match.group("set") in allowed)
         return lambda value: (type(value) is str and (match := _BIND.match(value)) is not None
-                              and match.group("set") in sets)
+                              and match.group("set") not in excluded)
 
     def _kind_of(self, key: str) -> tuple[int, ColumnFacts | None]:
         facts = self.facts.get(key)
         if facts is not None:
-            result: tuple[int, ColumnFacts | None] = (_COLUMN, facts)
-        elif key.startswith("@"):
-            result = (_ANNOTATION, None)
-        elif "@" in key:
+            if self._write and key in self.derived:
+                return _DERIVED, facts
+            if self.operation != "full" and key in self.navigation:
+                return _NAVIGATION, facts
+            return _COLUMN, facts
+        if key.startswith("@"):
+            return _ANNOTATION, None
+        if "@" in key:
             name, _, annotation = key.partition("@")
-            if annotation.lower() == "odata.bind":
-                bound = self._bound(name)
-                result = (_BIND_KEY, bound[0]) if bound else (_UNKNOWN, None)
-            else:
-                result = (_ANNOTATION, None)
-        elif key.startswith("_") and key.endswith("_value") and key[1:-6] in self.facts:
-            result = (_VALUE_KEY, self.facts[key[1:-6]])
-        else:
-            result = (_UNKNOWN, None)
-        return result
+            if annotation.lower() != "odata.bind":
+                return _ANNOTATION, None
+            nav = self.navigation.get(name)
+            if nav is None:
+                return _UNKNOWN, None
+            return _BIND_KEY, self.facts.get(nav.lookup) if nav.lookup else None
+        if key in self.navigation:
+            return _NAVIGATION, None
+        if key.startswith("_") and key.endswith("_value") and key[1:-6] in self.facts:
+            return _VALUE_KEY, self.facts[key[1:-6]]
+        return _UNKNOWN, None
 
     def _compile_screen(self) -> Any | None:
         """The C screen for JSONL lines: every key this validator gives a meaning, with its clean test."""
@@ -287,7 +309,8 @@ class Validator:
             return None
         names = list(self.facts)
         names += [f"_{name}_value" for name in self.facts if f"_{name}_value" not in self.facts]
-        names += [f"{name}@odata.bind" for name in self.bind_names]
+        names += list(self.navigation)
+        names += [f"{name}@odata.bind" for name in self.navigation]
         groups: dict[str, int] = {}
         if self._run_required and self.operation != "update":
             for group, (_, keys) in enumerate(self._required_keys):
@@ -300,15 +323,16 @@ class Validator:
         keys = []
         for name in dict.fromkeys(names):
             kind, facts, is_clean = self._classify(name)
-            if is_clean is _never_clean:
+            if is_clean is _never_clean or name in self._entity_name_targets:
                 key = screens.ScreenKey(name, screens.NEVER)
             elif kind == _COLUMN:
                 key = screens.value_key(name, facts)
             elif kind == _VALUE_KEY:
                 key = screens.ScreenKey(name, screens.GUID)
             elif kind == _BIND_KEY:
-                sets = self._target_sets(name)
-                key = screens.ScreenKey(name, screens.BIND, sets=tuple(sets) if sets is not None else None)
+                allowed, excluded = self._bind_sets(self.navigation[name.partition("@")[0]])
+                key = (screens.ScreenKey(name, screens.BIND, sets=tuple(allowed)) if allowed is not None else
+                       screens.ScreenKey(name, screens.BIND_EXCEPT, sets=tuple(excluded)))
             else:
                 continue  # annotations and unknown keys: the screen knows them by their shape
             keys.append(replace(key, null_clean=name not in not_null, group=groups.get(name, -1),
@@ -322,7 +346,7 @@ class Validator:
     # -- the primitive --------------------------------------------------------------------------------
 
     def _violation(self, rule_name: str, message: str, column: str | None, value: Any = None,
-                   severity: str | None = None) -> Violation:
+                   severity: str | None = None, key: str | None = None, path: str | None = None) -> Violation:
         name, code, default_severity, server_error = self._rule_heads[rule_name]
         if value is None:
             shown = None
@@ -332,7 +356,7 @@ class Validator:
             plain = len(text) <= 60 and text.isprintable() and "  " not in text and text.strip(" ") == text
             shown = text if plain else shorten(text, 60)
         return Violation.from_fields((name, code, severity or default_severity, message, column, shown, None,
-                                      None, None, server_error))
+                                      None, None, server_error, key, path))
 
     def iter_violations(self, record: Any, previous: dict | None = None) -> Iterator[Violation]:
         """Iterate over every violation of one record (a dict of logical names to Web API values)."""
@@ -361,7 +385,7 @@ class Validator:
         record = orjson.loads(line)  # an object: the screen read it whole
         keys, record_rules = verdict
         values = [record[key] for key in keys]
-        if float in map(type, values):  # only the values the rules will see need exact numbers
+        if any(type(value) in (float, dict, list) for value in values):  # the rules need exact numbers
             record = loads_exact(line)
             values = [record[key] for key in keys]
         found: list[Violation] = []
@@ -398,11 +422,27 @@ class Validator:
                     if facts.is_clean(value):
                         continue  # read-only is all that is wrong with it
                 self._check_value(key, facts, value, found)
-            elif kind == _BIND_KEY or kind == _VALUE_KEY:
-                if facts.read_only and self._check_read_only:
+            elif kind == _BIND_KEY:
+                if facts is not None and facts.read_only and self._check_read_only:
                     found.append(self._read_only(key, facts, value))
                 if self._check_lookups:
-                    found.extend(self._lookup_violations(key, kind, facts, value))
+                    self._bind_violations(key, facts, value, found)
+            elif kind == _VALUE_KEY:
+                if self._write:
+                    if self._check_lookups:
+                        found.append(self._violation("invalid-lookup", "a _x_value property is read-only; "
+                                                     f"set the lookup with {self._binds_of(facts)}",
+                                                     facts.name, value, key=key))
+                elif self._check_lookups:
+                    for message in check_invalid_lookup(facts, value):
+                        found.append(self._violation("invalid-lookup", message, facts.name, value, key=key))
+            elif kind == _NAVIGATION:
+                self._navigation_violations(key, facts, value, found)
+            elif kind == _DERIVED and self._check_unknown:
+                lookup = self.derived[key]
+                found.append(self._violation(
+                    "unknown-column", f"not a Web API property: it belongs to the lookup {lookup}, which is set with "
+                                      f"{self._binds_of(self.facts[lookup])}", key, value, key=key))
             elif kind == _UNKNOWN and self._check_unknown:
                 found.append(self._unknown(key, value))
 
@@ -422,60 +462,190 @@ class Validator:
         if previous is not None and self._run_transition:
             found.extend(self.invalid_transition(record, previous))
 
+    def _binds_of(self, facts: ColumnFacts) -> str:
+        """How a lookup is set in a Web API body, for messages: ``parentcustomerid_account@odata.bind or …``."""
+        binds = [f"{name}@odata.bind" for name, nav in self.navigation.items() if nav.lookup == facts.name]
+        return " or ".join(binds[:4]) + (" or …" if len(binds) > 4 else "") if binds else \
+            f"{facts.name}@odata.bind"
+
     def _check_value(self, key: str, facts: ColumnFacts, value: Any, found: list[Violation]) -> None:
-        if facts.type in LOOKUP_TYPES and self.operation != "full" and self._check_lookups:
-            found.append(self._violation("invalid-lookup", f"set lookup {key} with {key}@odata.bind (or "
-                                                           f"{key}_<table>@odata.bind), not by its name", key, value))
+        if facts.type in LOOKUP_TYPES and self.operation != "full":
+            if self._check_lookups:
+                found.append(self._violation("invalid-lookup", f"a lookup is not set by its name; use "
+                                                               f"{self._binds_of(facts)}", key, value, key=key))
             return
         for rule in self.value_rules[key]:
             for result in rule.check(facts, value):
                 message, severity = result if type(result) is tuple else (result, None)
-                found.append(self._violation(rule.name, message, key, value, severity))
+                found.append(self._violation(rule.name, message, key, value, severity, key=key))
+        targets = self._entity_name_targets.get(key)
+        if targets is not None and type(value) is str and value not in targets and "invalid-option" in self.enabled:
+            found.append(self._violation("invalid-option", f"{value!r} is not a target of the lookup "
+                                                           f"{self.derived[key]}; expected {', '.join(targets)}",
+                                         key, value, key=key))
 
     def _read_only(self, key: str, facts: ColumnFacts, value: Any) -> Violation:
-        return self._violation("read-only-column", f"{facts.name} is not valid for {self.operation}; "
-                                                   "the server ignores the value", key, value)
+        return self._violation("read-only-column", f"not valid for {self.operation}; "
+                                                   "the server ignores the value", facts.name, value, key=key)
 
-    def _lookup_violations(self, key: str, kind: int, facts: ColumnFacts, value: Any) -> Iterator[Violation]:
-        for message in check_invalid_lookup(facts, value):
-            yield self._violation("invalid-lookup", message, key, value)
-            return
-        if kind != _BIND_KEY:
-            return
-        match = _BIND.match(value)
+    def _bind_violations(self, key: str, facts: ColumnFacts | None, value: Any, found: list[Violation]) -> None:
+        """A bind's findings: one URL for a single-valued navigation property, a list of URLs for a
+        collection-valued one, each of a form the Web API accepts and naming a target's entity set."""
+        nav = self.navigation[key.partition("@")[0]]
+        column = facts.name if facts is not None else None
+        if nav.collection:
+            if type(value) is not list:
+                found.append(self._violation("invalid-lookup", f"{json_kind(value)} for the collection-valued "
+                                             f"navigation property {nav.name}; expected a list of URLs such as "
+                                             '["/entityset(id)"]', column, value, key=key))
+                return
+            for index, item in enumerate(value):
+                self._bind_url_violations(nav, key, f"{key}[{index}]", column, item, found)
+        elif type(value) is not str:
+            found.append(self._violation("invalid-lookup", f"{json_kind(value)} for the single-valued navigation "
+                                         f"property {nav.name}; expected one URL such as /entityset(id)",
+                                         column, value, key=key))
+        else:
+            self._bind_url_violations(nav, key, None, column, value, found)
+
+    def _bind_url_violations(self, nav: NavigationProperty, key: str, path: str | None, column: str | None,
+                             value: Any, found: list[Violation]) -> None:
+        match = BIND_URL.match(value) if type(value) is str else None
         if match is None:
-            yield self._violation("invalid-lookup", f"{value!r} is not /entityset(guid); a bind needs a table "
-                                                    "and an id", key, value)
+            found.append(self._violation("invalid-lookup", f"{shown_value(value)!r} is not a record URL; expected "
+                                         "/entityset(id), /entityset(key=value) or an absolute URL of that form",
+                                         column, value, key=key, path=path))
             return
-        known = self._target_sets(key)
-        if known is not None and match.group("set") not in known:
-            yield self._violation("invalid-lookup", f"entity set {match.group('set')!r} is not a target of "
-                                                    f"{facts.name}; allowed: {', '.join(sorted(known))}", key, value)
+        problem = self._entity_set_problem(nav, match.group("set"))
+        if problem:
+            found.append(self._violation("invalid-lookup", problem, column, value, key=key, path=path))
+
+    def _entity_set_problem(self, nav: NavigationProperty, entity_set: str) -> str | None:
+        allowed, excluded = self._bind_sets(nav)
+        if allowed is not None and entity_set not in allowed:
+            return f"entity set {entity_set!r} is not a target of {nav.name}; allowed: {', '.join(sorted(allowed))}"
+        if entity_set in excluded:
+            return (f"entity set {entity_set!r} is the {self.table_of_set[entity_set]} table's, not a target of "
+                    f"{nav.name} ({', '.join(nav.targets)})")
+        return None
+
+    def _navigation_violations(self, key: str, facts: ColumnFacts | None, value: Any,
+                               found: list[Violation]) -> None:
+        """Related records: an object on a single-valued navigation property, a list of objects on a
+        collection-valued one (deep insert in create/update, ``$expand`` results in read)."""
+        nav = self.navigation[key]
+        if nav.collection:
+            if type(value) is not list:
+                found.append(self._violation("invalid-type", f"{json_kind(value)} for the collection-valued "
+                                             "navigation property; expected a list of related records", None,
+                                             value, key=key))
+                return
+            unchecked = False
+            for index, item in enumerate(value):
+                unchecked = self._related_violations(nav, f"{key}[{index}]", item, found, unchecked) or unchecked
+        elif type(value) is dict:
+            self._related_violations(nav, key, value, found, False)
+        elif facts is not None and facts.type in LOOKUP_TYPES:
+            self._check_value(key, facts, value, found)
+        else:
+            found.append(self._violation("invalid-type", f"{json_kind(value)} for a single-valued navigation "
+                                         f"property; expected a related record or {key}@odata.bind", None,
+                                         value, key=key))
+
+    def _related_violations(self, nav: NavigationProperty, path: str, item: Any, found: list[Violation],
+                            reported: bool) -> bool:
+        """Check one related record; return True when its table is not in the schema (reported once)."""
+        column = nav.lookup
+        if type(item) is not dict:
+            found.append(self._violation("invalid-type", f"{json_kind(item)} for a related record; expected an "
+                                         "object", column, item, key=nav.name, path=path))
+            return False
+        reference = item.get("@odata.id")
+        if reference is not None and all(name.startswith("@") for name in item):  # an entity reference
+            if type(reference) is not str or BIND_URL.match(reference) is None:
+                found.append(self._violation("invalid-lookup", f"{shown_value(reference)!r} is not a record URL",
+                                             column, reference, key=nav.name, path=f"{path}.@odata.id"))
+            return False
+        validator = self._related_validator(nav, item)
+        if validator is None:
+            if not reported and "related-not-checked" in self.enabled:
+                names = ", ".join(nav.targets) or "unknown"
+                found.append(self._violation("related-not-checked", f"related table {names} is not in the schema; "
+                                             f"the records of {nav.name} were not checked", column, None,
+                                             key=nav.name, path=nav.name))
+            return True
+        filled = nav.filled
+        for violation in validator._violations(item, None):
+            if filled is not None and violation.rule == "required-missing" and violation.column == filled:
+                continue  # the deep insert sets the lookup back to this record
+            inner = violation.subject
+            *head, server_error, key, _ = violation
+            found.append(Violation.from_fields((*head, server_error, key,
+                                                f"{path}.{inner}" if inner else path)))
+        return False
+
+    def _related_validator(self, nav: NavigationProperty, item: dict) -> Validator | None:
+        """The validator of the table a related record belongs to, or None when it is not in the schema."""
+        tables = self.catalog.tables if self.catalog is not None else {}
+        targets = [target for target in nav.targets if target in tables or target == self.table.logical_name]
+        typed = item.get("@odata.type")
+        if type(typed) is str and typed.rpartition(".")[2] in targets:
+            name = typed.rpartition(".")[2]
+        elif len(nav.targets) == 1 and targets:
+            name = targets[0]
+        else:
+            return None
+        operation = RELATED_OPERATION[self.operation]
+        validator = self._related.get((name, operation))
+        if validator is None:
+            if name == self.table.logical_name and operation == self.operation:
+                return self
+            table = tables[name] if name in tables else self.table
+            validator = Validator(table, operation, catalog=self.catalog, **self._options)  # type: ignore[arg-type]
+            validator._related = self._related
+            self._related[(name, operation)] = validator
+        return validator
 
     def _unknown(self, key: str, value: Any) -> Violation:
         message = self._unknown_messages.get(key)
         if message is None:
+            message = self._unknown_message(key)
+            if len(self._unknown_messages) < 10_000:
+                self._unknown_messages[key] = message
+        return self._violation("unknown-column", message, None, value, key=key)
+
+    def _unknown_message(self, key: str) -> str:
+        """Why a key is unknown: a display name, a wrong case (the server matches names exactly), or the
+        closest name."""
+        name, at, annotation = key.partition("@")
+        suffix = at + annotation
+        names = list(self.facts) + list(self.navigation)
+        by_lower = {candidate.lower(): candidate for candidate in reversed(names)}
+        where = f"{self.table.logical_name}"
+        if not suffix:  # a CSV header of display names: name the logical names
             if self._by_display_name is None:
                 self._by_display_name = display_name_index(self.table)
             by_display = self._by_display_name.get(" ".join(key.split()).casefold(), [])
             if by_display:
-                hint = (f"; it is the display name of {' and '.join(by_display)}: use "
+                return (f"not a column of {where}; it is the display name of {' and '.join(by_display)}: use "
                         f"{'the' if len(by_display) == 1 else 'a'} logical name")
-            else:
-                names = list(self.facts) + [f"{name}@odata.bind" for name in self.bind_names]
-                close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-                hint = f"; did you mean {close[0]}?" if close else ""
-            message = f"{key} is not a column of {self.table.logical_name}{hint}"
-            if len(self._unknown_messages) < 10_000:
-                self._unknown_messages[key] = message
-        return self._violation("unknown-column", message, key, value)
+        exact = by_lower.get(name.lower())
+        if exact is not None and (not suffix or exact in self.navigation):
+            return (f"not a property of {where}: property names are case-sensitive; "
+                    f"write {exact}{suffix}")
+        candidates = list(self.navigation) if suffix else names
+        close = difflib.get_close_matches(name.lower(), [candidate.lower() for candidate in candidates], n=1,
+                                          cutoff=0.6)
+        hint = f"; did you mean {by_lower[close[0]]}{suffix}?" if close else ""
+        kind = "navigation property" if suffix else "column or navigation property"
+        return f"not a {kind} of {where}{hint}"
 
     def required_missing(self, record: dict) -> Iterator[Violation]:
         """Yield required-missing findings for the validator's operation (lookups count by any of their keys)."""
         if self.operation == "update":
             for facts in self._required:
                 if facts.name in record and record[facts.name] is None:
-                    yield self._violation("required-missing", f"{facts.name} is {facts.column.required_level} "
+                    yield self._violation("required-missing", f"{facts.column.required_level} "
                                                               "and may not be set to null", facts.name, None,
                                           self.required_severities.get(facts.column.required_level, "error"))
             return
@@ -485,7 +655,7 @@ class Validator:
         for facts in unmet:
             level = facts.column.required_level
             state = "null" if facts.name in record else "missing"
-            yield self._violation("required-missing", f"{facts.name} is {level} but {state} ({self.operation})",
+            yield self._violation("required-missing", f"{level} but {state} ({self.operation})",
                                   facts.name, None, self.required_severities.get(level, "error"))
 
     def _unmet_required(self, record: dict) -> list[ColumnFacts]:

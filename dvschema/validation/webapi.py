@@ -1,0 +1,124 @@
+"""What the Dataverse Web API makes of a table: its navigation properties, the columns that are no Web
+API properties, and the URL forms of ``@odata.bind``.
+
+Everything is derived from the parsed metadata (:class:`~dvschema.metaschema.model.Table`), once per
+validator:
+
+- single-valued navigation properties are the many-to-one relationships' referencing navigation
+  property names (``parentcustomerid_account``, ``regardingobjectid_contact_task``, ``primarycontactid``);
+  a lookup whose relationships the page does not list gets the usual spellings instead (its logical
+  name, its schema name and ``<logical name>_<target>``), and an Owner column is always bound by its
+  logical name (``ownerid``);
+- collection-valued navigation properties are the one-to-many relationships' referenced navigation
+  property names (``Account_Tasks``) and the many-to-many relationships' navigation property names;
+- the columns a lookup brings along in the table's metadata but that the Web API carries as
+  annotations of ``_x_value`` (the name ``…name``/``…yominame`` and the EntityName ``…type``/``…typecode``
+  of the lookup's target) are *derived* columns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dvschema.metaschema.model import Column, Table
+
+LOOKUP_TYPES = frozenset({"Lookup", "Customer", "Owner"})
+
+# [absolute URL of the service root/] [/] entityset ( key ): the key is a GUID, or one or more
+# name=value pairs (alternate keys) whose values are 'quoted text' (with '' for a quote), numbers,
+# GUIDs or true/false.
+_KEY_VALUE = r"(?:'(?:[^']|'')*'|-?\d+(?:\.\d+)?|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-" \
+             r"[0-9a-fA-F]{12}|true|false|null)"
+_KEY_PAIR = rf"[A-Za-z_][A-Za-z0-9_]*\s*=\s*{_KEY_VALUE}"
+BIND_URL = re.compile(r"^(?:https?://[^\s/]+(?:/[^\s()]*)?/)?/?(?P<set>[A-Za-z_][A-Za-z0-9_]*)"
+                      rf"\((?P<key>[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}"
+                      rf"|{_KEY_PAIR}(?:\s*,\s*{_KEY_PAIR})*)\)\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class NavigationProperty:
+    """A navigation property of a table: its name, whether it holds many records, the tables it leads
+    to, (single-valued) the lookup column it sets, and (one-to-many) the related table's lookup that a
+    deep insert fills with this record."""
+
+    name: str
+    collection: bool
+    targets: tuple[str, ...]
+    lookup: str | None = None
+    filled: str | None = None
+
+
+def _lookup_names(column: Column) -> list[tuple[str, tuple[str, ...]]]:
+    """The usual spellings of a lookup's navigation properties, for pages that list no relationships."""
+    names = [(column.logical_name, column.targets)]
+    if column.schema_name and column.schema_name != column.logical_name:
+        names.append((column.schema_name, column.targets))
+    names += [(f"{column.logical_name}_{target}", (target,)) for target in column.targets]
+    return names
+
+
+def navigation_properties(table: Table) -> dict[str, NavigationProperty]:
+    """Every navigation property of ``table`` by its exact (case-sensitive) name."""
+    columns = table.column_map()
+    single: dict[str, NavigationProperty] = {}
+    described: set[str] = set()
+    collections: dict[str, NavigationProperty] = {}
+    for relationship in table.relationships:
+        if relationship.kind == "many_to_one":
+            name, lookup = relationship.referencing_entity_navigation_property_name, relationship.referencing_attribute
+            column = columns.get(lookup or "")
+            if not name or column is None or column.type not in LOOKUP_TYPES:
+                continue
+            target = relationship.referenced_entity or relationship.related_entity
+            known = single.get(name)
+            targets = (target,) if target else column.targets
+            if known is not None:
+                targets = tuple(dict.fromkeys(known.targets + targets))
+            single[name] = NavigationProperty(name, False, targets, column.logical_name)
+            described.add(column.logical_name)
+        elif relationship.kind == "one_to_many":
+            name = relationship.referenced_entity_navigation_property_name
+            target = relationship.referencing_entity or relationship.related_entity
+            if name:
+                collections[name] = NavigationProperty(name, True, (target,) if target else (),
+                                                       filled=relationship.referencing_attribute)
+        else:
+            name = relationship.navigation_property_name
+            if name:
+                collections[name] = NavigationProperty(name, True, (relationship.related_entity,)
+                                                       if relationship.related_entity else ())
+    for column in table.columns:
+        if column.type not in LOOKUP_TYPES:
+            continue
+        if column.logical_name not in described:
+            for name, targets in _lookup_names(column):
+                single.setdefault(name, NavigationProperty(name, False, targets, column.logical_name))
+        elif column.type == "Owner":  # the principal: ownerid@odata.bind takes /systemusers(…) or /teams(…)
+            single.setdefault(column.logical_name, NavigationProperty(column.logical_name, False, column.targets,
+                                                                      column.logical_name))
+    return {**collections, **single}
+
+
+def derived_columns(table: Table) -> dict[str, str]:
+    """The columns that exist only as parts of a lookup (derived column -> lookup): the lookup's name
+    (``owneridname``, ``owneridyominame``) and the EntityName of its target (``owneridtype``,
+    ``regardingobjecttypecode``), plus any column whose ``AttributeOf`` names a lookup."""
+    columns = table.column_map()
+    derived: dict[str, str] = {}
+    for column in table.columns:
+        if column.type not in LOOKUP_TYPES:
+            continue
+        name = column.logical_name
+        stem = name[:-2] if name.endswith("id") else name
+        for candidate, kinds in ((f"{name}name", ("String",)), (f"{name}yominame", ("String",)),
+                                 (f"{name}type", ("EntityName",)), (f"{name}typecode", ("EntityName",)),
+                                 (f"{stem}typecode", ("EntityName",)), (f"{stem}type", ("EntityName",))):
+            found = columns.get(candidate)
+            if found is not None and found.type in kinds:
+                derived.setdefault(candidate, name)
+    for column in table.columns:
+        parent = column.extra.get("AttributeOf")
+        if parent and columns.get(parent) is not None and columns[parent].type in LOOKUP_TYPES:
+            derived.setdefault(column.logical_name, parent)
+    return derived
