@@ -25,7 +25,8 @@ from dvschema.validation.model import (GUID_TEXT, LOOKUP_TYPES, SEVERITY_RANK, C
                                        clean_value_predicate, display_name_index)
 from dvschema.validation.rules import _BIND, RULES, RULES_BY_NAME, Rule, check_invalid_lookup
 from dvschema.validation import screen as screens
-from dvschema.validation.webapi import BIND_URL, NavigationProperty, derived_columns, navigation_properties
+from dvschema.validation.webapi import (BIND_URL, RECORD_URL_END, NavigationProperty, derived_columns,
+                                        navigation_properties)
 
 if TYPE_CHECKING:  # the model is only named in annotations: validation never imports pydantic itself
     from dvschema.metaschema.model import Catalog, Column, Table
@@ -545,11 +546,11 @@ class Validator:
                 unchecked = self._related_violations(nav, f"{key}[{index}]", item, found, unchecked) or unchecked
         elif type(value) is dict:
             self._related_violations(nav, key, value, found, False)
-        elif facts is not None and facts.type in LOOKUP_TYPES:
+        elif facts is not None and facts.type in LOOKUP_TYPES and self._write:
             self._check_value(key, facts, value, found)
         else:
             found.append(self._violation("invalid-type", f"{json_kind(value)} for a single-valued navigation "
-                                         f"property; expected a related record or {key}@odata.bind", None,
+                                         f"property; expected a related record (an object)", nav.lookup,
                                          value, key=key))
 
     def _related_violations(self, nav: NavigationProperty, path: str, item: Any, found: list[Violation],
@@ -562,7 +563,7 @@ class Validator:
             return False
         reference = item.get("@odata.id")
         if reference is not None and all(name.startswith("@") for name in item):  # an entity reference
-            if type(reference) is not str or BIND_URL.match(reference) is None:
+            if type(reference) is not str or RECORD_URL_END.search(reference) is None:
                 found.append(self._violation("invalid-lookup", f"{shown_value(reference)!r} is not a record URL",
                                              column, reference, key=nav.name, path=f"{path}.@odata.id"))
             return False

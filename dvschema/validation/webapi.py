@@ -35,6 +35,10 @@ BIND_URL = re.compile(r"^(?:https?://[^\s/]+(?:/[^\s()]*)?/)?/?(?P<set>[A-Za-z_]
                       rf"\((?P<key>[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}"
                       rf"|{_KEY_PAIR}(?:\s*,\s*{_KEY_PAIR})*)\)\Z")
 
+# What an entity reference's @odata.id ends with: the server writes it, from the service root it was
+# asked through (the docs show "[Organization URI]/api/data/v9.0/contacts(<guid>)").
+RECORD_URL_END = re.compile(r"(?:^|/)(?P<set>[A-Za-z_][A-Za-z0-9_]*)\((?P<key>[^()]+)\)\Z")
+
 
 @dataclass(frozen=True, slots=True)
 class NavigationProperty:
