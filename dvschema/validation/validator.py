@@ -465,7 +465,9 @@ class Validator:
 
     def _binds_of(self, facts: ColumnFacts) -> str:
         """How a lookup is set in a Web API body, for messages: ``parentcustomerid_account@odata.bind or …``."""
-        binds = [f"{name}@odata.bind" for name, nav in self.navigation.items() if nav.lookup == facts.name]
+        names = [name for name, nav in self.navigation.items() if nav.lookup == facts.name]
+        lowered = [name.lower() for name in names]  # a schema-name spelling the page did not confirm: not shown
+        binds = [f"{name}@odata.bind" for name in names if name.islower() or lowered.count(name.lower()) == 1]
         return " or ".join(binds[:4]) + (" or …" if len(binds) > 4 else "") if binds else \
             f"{facts.name}@odata.bind"
 

@@ -1,0 +1,242 @@
+"""Validation that speaks the Dataverse Web API, on real request and response bodies from Microsoft's Web API
+documentation and on one minimal record per shape: navigation properties, binds, deep insert, expansions,
+read responses, lookup-derived columns, dates, and findings that name their column in every output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURES, parsed
+from dvschema import Validator
+from dvschema.cli import main
+from dvschema.metaschema.model import Catalog
+from dvschema.validation.readers import iter_record_file
+from dvschema.validation.run import validate_files
+from dvschema.validation.webapi import derived_columns, navigation_properties
+
+WEBAPI = FIXTURES / "webapi"
+PAGES = {name: WEBAPI / f"{name}.excerpt.md" for name in ("account", "contact", "task")}
+G1, G2 = "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"
+
+
+def _catalog(*names: str) -> Catalog:
+    return Catalog(tables={name: parsed(PAGES[name]).table for name in names})
+
+
+def _validator(operation: str, *names: str, table: str = "account", **options) -> Validator:
+    catalog = _catalog(*(names or ("account", "contact", "task")))
+    return Validator(catalog.tables[table], operation, catalog=catalog, **options)
+
+
+def _findings(validator: Validator, path) -> list[tuple]:
+    return [(v.line, v.code, v.subject, v.severity)
+            for v in validator.validate_records(iter_record_file(path, validator.table), str(path))]
+
+
+# -- the metadata ------------------------------------------------------------------------------------
+
+def test_navigation_properties_come_from_the_relationships():
+    task = navigation_properties(parsed(PAGES["task"]).table)
+    assert {name: (nav.collection, nav.targets, nav.lookup) for name, nav in task.items()} == {
+        "Task_Annotation": (True, ("annotation",), None),
+        "regardingobjectid_account_task": (False, ("account",), "regardingobjectid"),
+        "regardingobjectid_contact_task": (False, ("contact",), "regardingobjectid"),
+        "ownerid_task": (False, ("owner",), "ownerid"),
+        "ownerid": (False, ("systemuser", "team"), "ownerid")}
+    account = navigation_properties(parsed(PAGES["account"]).table)
+    # the 2023 page names no many-to-one navigation properties: a lookup's usual spellings stand in
+    assert account["Account_Tasks"].filled == "regardingobjectid" and account["Account_Tasks"].collection
+    assert account["primarycontactid"].targets == ("contact",) and not account["primarycontactid"].collection
+    assert "contact_customer_accounts" in account and "parentaccountid_account" in account
+
+
+def test_lookup_name_and_type_columns_are_derived():
+    assert derived_columns(parsed(PAGES["contact"]).table) == {
+        "owneridtype": "ownerid", "parentcustomeridname": "parentcustomerid",
+        "parentcustomeridyominame": "parentcustomerid", "parentcustomeridtype": "parentcustomerid"}
+    assert derived_columns(parsed(PAGES["task"]).table) == {
+        "owneridname": "ownerid", "owneridtype": "ownerid", "regardingobjecttypecode": "regardingobjectid"}
+
+
+def test_derived_columns_are_never_required():
+    # the contact page says ParentCustomerIdName is ApplicationRequired and OwnerIdType SystemRequired
+    for operation in ("create", "update", "full"):
+        validator = _validator(operation, table="contact")
+        assert not {"parentcustomeridname", "parentcustomeridyominame", "owneridtype"} & {
+            facts.name for facts in validator.required_columns}, operation
+    assert _validator("read").required_columns == []
+
+
+# -- real bodies and responses from the Web API documentation ------------------------------------------
+
+REAL = [
+    ("create-basic.request.json", "create", [(1, "DV104", "address1_latitude", "warning")]),
+    ("create-basic.response.json", "read", []),
+    ("create-deep-insert.request.json", "create", [(1, "DV111", "opportunity_customer_accounts", "error")]),
+    ("create-associate.request.json", "create", []),
+    ("create-associate.response.json", "read", []),
+    ("initializefrom.response.json", "read", []),
+    ("initializefrom-create.request.json", "create", [(1, "DV108", "numberofemployees", "error")]),
+    ("retrieve-select.response.json", "read", []),
+    ("retrieve-expand.response.json", "read", []),
+    ("retrieve-expand-ref.response.json", "read", []),
+    ("select-formatted.response.json", "read", []),
+    ("select-owner.response.json", "read", []),
+    ("update-basic.request.json", "update", [(1, "DV104", "address1_latitude", "warning")]),
+    ("update-disassociate-bind.request.json", "update", []),
+    ("update-disassociate-navigation.request.json", "update", []),
+]
+
+
+@pytest.mark.parametrize("name,operation,expected", REAL, ids=[case[0] for case in REAL])
+def test_real_web_api_payloads_give_exactly_their_real_problems(name, operation, expected):
+    """The docs' create sends address1_latitude 47.639583 and the server answers 47.63958 (Precision 5):
+    rounded, as the warning says. InitializeFrom's example sends numberofemployees as "200". The deep
+    insert example relates opportunities, a Dynamics 365 Sales table the Dataverse account page does not
+    list. Everything else, with its annotations, expansions, entity references and binds, is clean."""
+    assert _findings(_validator(operation), WEBAPI / name) == expected
+
+
+def test_related_tables_outside_the_schema_are_noted_once_not_errors():
+    validator = _validator("read", "account", "task")  # no contact page
+    findings = validator.validate(json.loads((WEBAPI / "create-associate.response.json").read_text()))
+    assert [(v.code, v.severity, v.key, v.message) for v in findings] == [
+        ("DV112", "info", "primarycontactid",
+         "related table contact is not in the schema; the records of primarycontactid were not checked")]
+    deep = json.loads((WEBAPI / "create-deep-insert.request.json").read_text())
+    assert [(v.code, v.subject) for v in _validator("create", "account", "task").validate(deep)] == [
+        ("DV112", "primarycontactid"), ("DV111", "opportunity_customer_accounts")]
+
+
+# -- one minimal record per shape ----------------------------------------------------------------------
+
+INVALID_CREATE = [
+    (1, "DV109", "parentaccountid@odata.bind", "error"),
+    (2, "DV109", "ownerid@odata.bind", "error"),
+    (3, "DV109", "Account_Tasks@odata.bind", "error"),
+    (4, "DV109", "primarycontactid@odata.bind", "error"),
+    (5, "DV109", "parentaccountid@odata.bind", "error"),
+    (6, "DV102", "Account_Tasks[1].subject", "error"),
+    (7, "DV101", "Account_Tasks[0].subject", "error"),
+    (8, "DV108", "Account_Tasks", "error"),
+    (9, "DV109", "_parentaccountid_value", "error"),
+    (10, "DV111", "owneridtype", "error"),
+    (11, "DV111", "ParentAccountId_account@odata.bind", "error"),
+    (12, "DV111", "Description", "error"),
+    (13, "DV109", "primarycontactid", "error"),
+    (14, "DV109", "Account_Tasks[0].regardingobjectid_account_task@odata.bind", "error"),
+    (15, "DV108", "primarycontactid.birthdate", "error"),
+    (15, "DV101", "primarycontactid.firstname", "info"),
+]
+
+
+@pytest.mark.parametrize("screened", [True, False])
+def test_each_shape_gets_exactly_its_findings(screened):
+    validator = _validator("create")
+    if not screened:
+        validator.screen = None
+    assert list(validate_files(validator, [WEBAPI / "shapes.create.valid.jsonl"])) == []
+    found = list(validate_files(validator, [WEBAPI / "shapes.create.invalid.jsonl"]))
+    assert [(v.line, v.code, v.subject, v.severity) for v in found] == INVALID_CREATE
+
+
+def test_shape_messages_name_what_to_write_instead():
+    found = {v.line: v for v in validate_files(_validator("create"), [WEBAPI / "shapes.create.invalid.jsonl"])}
+    assert found[1].message == "entity set 'tasks' is not a target of parentaccountid; allowed: accounts"
+    assert found[2].message == ("entity set 'accounts' is the account table's, not a target of ownerid "
+                                "(systemuser, team)")
+    assert found[9].message == ("a _x_value property is read-only; set the lookup with parentaccountid@odata.bind "
+                                "or parentaccountid_account@odata.bind")
+    assert found[10].message == ("not a Web API property: it belongs to the lookup ownerid, which is set with "
+                                 "ownerid@odata.bind or ownerid_systemuser@odata.bind or ownerid_team@odata.bind")
+    assert found[11].message == ("not a property of account: property names are case-sensitive; "
+                                 "write parentaccountid_account@odata.bind")
+    assert found[12].message == "not a property of account: property names are case-sensitive; write description"
+    # a nested finding names the nested column, the record key as written and the path from the top record
+    nested = found[14]
+    assert (nested.column, nested.key, nested.record_path, nested.line, nested.record) == (
+        "regardingobjectid", "regardingobjectid_account_task@odata.bind",
+        "Account_Tasks[0].regardingobjectid_account_task@odata.bind", 14, 13)
+
+
+def test_unknown_keys_get_the_closest_column_or_navigation_property_ignoring_case():
+    validator = _validator("create")
+    [typo] = validator.validate({"name": "A", "ACCOUNT_TASK": []})
+    assert typo.message == "not a column or navigation property of account; did you mean Account_Tasks?"
+    [bind] = validator.validate({"name": "A", "primarycontact@odata.bind": f"/contacts({G1})"})
+    assert bind.message == "not a navigation property of account; did you mean primarycontactid@odata.bind?"
+
+
+def test_read_responses_check_values_and_require_nothing():
+    assert _findings(_validator("read"), WEBAPI / "shapes.read.jsonl") == [
+        (3, "DV108", "Account_Tasks[0].subject", "error"), (3, "DV102", "primarycontactid.fullname", "error"),
+        (4, "DV109", "_ownerid_value", "error"), (4, "DV108", "primarycontactid", "error")]
+
+
+def test_full_rows_hold_lookup_types_that_name_a_target():
+    findings = list(validate_files(_validator("full"), [WEBAPI / "shapes.full.csv"]))
+    assert [(v.line, v.code, v.column, v.message) for v in findings] == [
+        (3, "DV105", "owneridtype", "'user' is not a target of the lookup ownerid; expected systemuser, team")]
+
+
+def test_a_null_bind_or_navigation_property_disassociates_in_an_update():
+    validator = _validator("update")
+    assert validator.validate({"parentaccountid@odata.bind": None, "primarycontactid": None,
+                               "Account_Tasks@odata.bind": None}) == []
+
+
+def test_dates_are_date_only_by_behavior_not_by_format():
+    contact, account = _validator("create", table="contact"), _validator("create")
+    assert contact.facts["birthdate"].date_only and not account.facts["overriddencreatedon"].date_only
+    assert account.validate({"name": "A", "overriddencreatedon": "2024-05-01T07:00:00Z"}) == []
+    [finding] = contact.validate({"lastname": "S", "firstname": "J", "birthdate": "1990-05-01T00:00:00Z"})
+    assert (finding.code, finding.column) == ("DV108", "birthdate")
+
+
+def test_a_navigation_property_reaches_the_rules_when_unknown_columns_are_ignored():
+    validator = _validator("create", ignore=["unknown-column"])
+    line = json.dumps({"name": "A", "Account_Tasks": [{"subject": "x" * 201}]}).encode()
+    assert [(v.code, v.subject) for v in validator.iter_line_violations(line)] == [
+        ("DV102", "Account_Tasks[0].subject")]
+
+
+# -- every output names the column ---------------------------------------------------------------------
+
+def _cli(*args):
+    schema = [arg for page in PAGES.values() for arg in ("--schema", str(page))]
+    return CliRunner().invoke(main, ["validate", "-q", *schema, "--table", "account", *map(str, args)])
+
+
+@pytest.mark.parametrize("report_format,expected", [
+    ("text", "shapes.create.invalid.jsonl:6: DV102 max-length Account_Tasks[1].subject: 201 characters"),
+    ("github", "title=DV102 max-length::Account_Tasks[1].subject: 201 characters"),
+    ("markdown", "| DV102 | `max-length` | error | Account_Tasks[1].subject: 201 characters"),
+    ("junit", 'message="Account_Tasks[1].subject: 201 characters'),
+    ("sarif", '"text": "max-length: Account_Tasks[1].subject: 201 characters'),
+])
+def test_every_output_format_names_the_column(report_format, expected):
+    result = _cli("--format", report_format, WEBAPI / "shapes.create.invalid.jsonl")
+    assert result.exit_code == 1 and expected in result.output
+
+
+def test_json_findings_carry_column_key_and_path():
+    report = json.loads(_cli("--format", "json", WEBAPI / "shapes.create.invalid.jsonl").output)
+    by_line = {finding["line"]: finding for finding in report["findings"]}
+    assert {key: by_line[3][key] for key in ("column", "key", "path")} == {
+        "column": None, "key": "Account_Tasks@odata.bind", "path": None}
+    assert {key: by_line[1][key] for key in ("column", "key", "path")} == {
+        "column": "parentaccountid", "key": "parentaccountid@odata.bind", "path": None}
+    assert {key: by_line[6][key] for key in ("file", "column", "key", "path")} == {
+        "file": str(WEBAPI / "shapes.create.invalid.jsonl"), "column": "subject", "key": "subject",
+        "path": "Account_Tasks[1].subject"}
+
+
+def test_cli_operation_read_on_a_response_file():
+    result = _cli("--operation", "read", WEBAPI / "select-formatted.response.json")
+    assert result.exit_code == 0 and "1 record in 1 file: 0 errors" in result.output
+    help_text = " ".join(CliRunner().invoke(main, ["validate", "--help"]).output.split())
+    assert "read (Web API GET responses: values checked, nothing required" in help_text
+    assert "full (complete exported rows: CSV exports, data-lake copies)" in help_text
