@@ -254,3 +254,38 @@ def test_jobs_work_inside_a_daemonic_process(tmp_path, monkeypatch):
     daemon.join()
     assert found is not None and len(found) == 15 * 40
     assert found[:2] == [(1, "required-missing"), (2, "max-length")] and found[-1] == (600, "unknown-column")
+
+
+WEB_API = FIXTURES / "webapi"
+WEB_API_VALUES = [None, {"subject": "x"}, {"subject": 5}, [{"subject": "x"}], [{"description": "no subject"}], [],
+                  [1], {"@odata.id": "tasks(" + GUID + ")"}, "/accounts(" + GUID + ")", "/tasks(" + GUID + ")",
+                  "/accounts(accountnumber='A1')", "/accounts(accountid=" + GUID + ")", ["/tasks(" + GUID + ")"],
+                  "https://org.crm.dynamics.com/api/data/v9.2/accounts(" + GUID + ")", "/systemusers(" + GUID + ")",
+                  "systemuser", "user", GUID, "x" * 161, "2024-05-01", "2024-05-01T07:00:00Z"]
+
+
+@pytest.mark.parametrize("operation", ["read", "create", "update", "full"])
+def test_web_api_shapes_get_the_same_findings_with_and_without_the_screen(operation):
+    """Navigation properties, deep inserts, expansions, binds of every form, _x_value keys and columns
+    derived from lookups: the screen sends what it cannot vouch for to the rules."""
+    pages = {name: parsed(WEB_API / f"{name}.excerpt.md").table for name in ("account", "contact", "task")}
+    catalog = Catalog(tables=pages)
+    table = pages["account"]
+    valid = [orjson.loads(line) for line in (WEB_API / "shapes.create.valid.jsonl").read_bytes().splitlines()]
+    screened, plain = _validators(table, operation, catalog)
+    keys = list(screened.navigation) + [f"{name}@odata.bind" for name in screened.navigation]
+    keys += ["_parentaccountid_value", "owneridtype", "owneridname", "PrimaryContactId@odata.bind",
+             "parentaccountid_account@odata.bind", "Account_Tasks", "name", "overriddencreatedon", "statecode"]
+    rng = random.Random(len(operation))
+    checked = with_findings = clean = 0
+    for _ in range(1500):
+        record = dict(rng.choice(valid))
+        for _ in range(rng.choice((1, 2, 3))):
+            record[rng.choice(keys)] = rng.choice(WEB_API_VALUES)
+        line = json.dumps(record).encode()
+        expected = list(plain.iter_violations(loads_exact(line)))
+        assert list(screened.iter_line_violations(line)) == expected, line
+        checked += 1
+        with_findings += bool(expected)
+        clean += screened.screen.check(line) is True
+    assert checked == 1500 and with_findings > 300 and (clean > 5 or operation == "full")
