@@ -13,10 +13,12 @@ from typing import Any
 from dvschema.metaschema.model import Table
 from dvschema.validation.model import CHOICE_TYPES, INTEGER_TYPES, LOOKUP_TYPES, NUMBER_TYPES, ColumnFacts
 from dvschema.validation.rules import MAX_MULTISELECT
+from dvschema.validation.webapi import BIND_URL
 from dvschema.validation.validator import Validator
 
 GUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-BIND_PATTERN = r"^(?:https?://[^\s/]+(?:/[^\s()]*)?/)?/?[A-Za-z_][A-Za-z0-9_]*\([0-9a-fA-F-]{36}\)$"
+# The Web API's record URL forms (GUID, alternate and multi-part keys), in syntax JSON Schema tools share.
+BIND_PATTERN = BIND_URL.pattern.replace("(?P<set>", "(").replace("(?P<key>", "(").replace("\\Z", "$")
 MULTI_SELECT_PATTERN = r"^\s*-?\d+(\s*,\s*-?\d+)*\s*$"
 
 
@@ -68,7 +70,9 @@ def record_json_schema(table: Table, operation: str = "create") -> dict[str, Any
         else:
             properties[f"_{name}_value"] = {"anyOf": [{"type": "string", "pattern": GUID_PATTERN}, {"type": "null"}]}
     for bind in sorted(validator.bind_names):
-        properties[f"{bind}@odata.bind"] = {"type": "string", "pattern": BIND_PATTERN}
+        url = {"type": "string", "pattern": BIND_PATTERN}
+        properties[f"{bind}@odata.bind"] = ({"type": "array", "items": url} if validator.navigation[bind].collection
+                                            else url)
     required = sorted(facts.name for facts in validator.required_columns
                       if facts.type not in LOOKUP_TYPES and facts.column.required_level != "Recommended")
     schema: dict[str, Any] = {

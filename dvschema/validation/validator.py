@@ -200,7 +200,8 @@ class Validator:
         if facts.type not in LOOKUP_TYPES:
             return (facts.name,)
         navigation = [name for name, nav in self.navigation.items() if nav.lookup == facts.name]
-        keys = [facts.name, f"_{facts.name}_value", *navigation, *(f"{name}@odata.bind" for name in navigation)]
+        # binds first: the keys are tried in this order on every record, and a bind is what a body has
+        keys = [facts.name, *(f"{name}@odata.bind" for name in navigation), f"_{facts.name}_value", *navigation]
         return tuple(dict.fromkeys(keys))
 
     def _platform_fills(self, column: Column) -> bool:
@@ -386,7 +387,8 @@ class Validator:
         record = orjson.loads(line)  # an object: the screen read it whole
         keys, record_rules = verdict
         values = [record[key] for key in keys]
-        if any(type(value) in (float, dict, list) for value in values):  # the rules need exact numbers
+        kinds = set(map(type, values))
+        if float in kinds or dict in kinds or list in kinds:  # the rules need exact numbers, nested ones too
             record = loads_exact(line)
             values = [record[key] for key in keys]
         found: list[Violation] = []
@@ -481,7 +483,7 @@ class Validator:
             for result in rule.check(facts, value):
                 message, severity = result if type(result) is tuple else (result, None)
                 found.append(self._violation(rule.name, message, key, value, severity, key=key))
-        targets = self._entity_name_targets.get(key)
+        targets = self._entity_name_targets.get(key) if self._entity_name_targets else None
         if targets is not None and type(value) is str and value not in targets and "invalid-option" in self.enabled:
             found.append(self._violation("invalid-option", f"{value!r} is not a target of the lookup "
                                                            f"{self.derived[key]}; expected {', '.join(targets)}",
