@@ -240,3 +240,24 @@ def test_cli_operation_read_on_a_response_file():
     help_text = " ".join(CliRunner().invoke(main, ["validate", "--help"]).output.split())
     assert "read (Web API GET responses: values checked, nothing required" in help_text
     assert "full (complete exported rows: CSV exports, data-lake copies)" in help_text
+
+
+def test_unstated_validity_is_read_from_the_section():
+    """A page that states no IsValidForCreate for a column: its section decides (column_accepts_value_on):
+    a writable column is required by its RequiredLevel and never read-only."""
+    table = parsed(PAGES["account"]).table
+    name = table.column("name").model_copy(update={"is_valid_for_create": None, "is_valid_for_update": None})
+    created_on = table.column("createdon").model_copy(update={"is_valid_for_create": None, "writable": True})
+    unstated = table.model_copy(update={"columns": (name, created_on)})
+    validator = Validator(unstated, "create")
+    assert [facts.name for facts in validator.required_columns] == ["name"]
+    assert validator.validate({"name": "A", "createdon": "2024-05-01T10:00:00Z"}) == []
+    hidden = name.model_copy(update={"writable": False})
+    assert Validator(unstated.model_copy(update={"columns": (hidden,)}), "create").required_columns == []
+
+
+def test_whole_record_rule_helpers():
+    validator = _validator("create")
+    assert [(v.code, v.column) for v in validator.read_only_columns({"createdon": "2024-05-01T10:00:00Z"})] == [
+        ("DV110", "createdon")]
+    assert [(v.code, v.key) for v in validator.unknown_columns({"nmae": "x"})] == [("DV111", "nmae")]

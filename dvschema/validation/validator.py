@@ -679,7 +679,7 @@ class Validator:
     def read_only_columns(self, record: dict) -> Iterator[Violation]:
         """Yield read-only-column findings of a whole record (the engine checks them key by key)."""
         for key, value in record.items():
-            kind, facts = self._classify(key)
+            kind, facts, _ = self._classify(key)
             if kind in (_COLUMN, _BIND_KEY, _VALUE_KEY) and facts is not None and facts.read_only \
                     and value is not None:
                 yield self._read_only(key, facts, value)
