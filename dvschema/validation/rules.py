@@ -256,7 +256,8 @@ def check_invalid_lookup(facts: ColumnFacts, value: Any) -> Iterator[str]:
     collection-valued one (associate on create or update) a list of URLs. Every form the Web API
     accepts is valid: ``/accounts(<guid>)``, ``accounts(<guid>)``, an absolute URL of either, an
     alternate key ``/accounts(accountnumber='ABC123')``, a multi-part key ``/x(key1=1,key2='a')``,
-    ``/accounts(accountid=<guid>)``. The entity set is an error when the catalog places it in a table
+    ``/accounts(accountid=<guid>)``, and in a ``$batch`` change set ``$1`` (the record an earlier request
+    created). The entity set is an error when the catalog places it in a table
     that is not a target of the navigation property, or when every target's entity set is known and the
     bind names another; an entity set dvschema cannot place is not an error. A null bind in an update
     disassociates and is valid. In read and full rows, ``_x_value`` and exported lookup columns take a GUID.

@@ -521,7 +521,7 @@ class Validator:
                                          "/entityset(id), /entityset(key=value) or an absolute URL of that form",
                                          column, value, key=key, path=path))
             return
-        problem = self._entity_set_problem(nav, match.group("set"))
+        problem = self._entity_set_problem(nav, match.group("set")) if match.group("set") else None
         if problem:
             found.append(self._violation("invalid-lookup", problem, column, value, key=key, path=path))
 

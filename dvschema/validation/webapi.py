@@ -31,13 +31,14 @@ LOOKUP_TYPES = frozenset({"Lookup", "Customer", "Owner"})
 _KEY_VALUE = r"(?:'(?:[^']|'')*'|-?\d+(?:\.\d+)?|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-" \
              r"[0-9a-fA-F]{12}|true|false|null)"
 _KEY_PAIR = rf"[A-Za-z_][A-Za-z0-9_]*\s*=\s*{_KEY_VALUE}"
-BIND_URL = re.compile(r"^(?:https?://[^\s/]+(?:/[^\s()]*)?/)?/?(?P<set>[A-Za-z_][A-Za-z0-9_]*)"
+# In a $batch change set, "$1" stands for the record an earlier request of the set created.
+BIND_URL = re.compile(r"^(?:(?:https?://[^\s/]+(?:/[^\s()]*)?/)?/?(?P<set>[A-Za-z_][A-Za-z0-9_]*)"
                       rf"\((?P<key>[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}"
-                      rf"|{_KEY_PAIR}(?:\s*,\s*{_KEY_PAIR})*)\)\Z")
+                      rf"|{_KEY_PAIR}(?:\s*,\s*{_KEY_PAIR})*)\)|\$\d+)\Z")
 
 # What an entity reference's @odata.id ends with: the server writes it, from the service root it was
 # asked through (the docs show "[Organization URI]/api/data/v9.0/contacts(<guid>)").
-RECORD_URL_END = re.compile(r"(?:^|/)(?P<set>[A-Za-z_][A-Za-z0-9_]*)\((?P<key>[^()]+)\)\Z")
+RECORD_URL_END = re.compile(r"(?:(?:^|/)(?P<set>[A-Za-z_][A-Za-z0-9_]*)\((?P<key>[^()]+)\)|^\$\d+)\Z")
 
 
 @dataclass(frozen=True, slots=True)
