@@ -19,7 +19,7 @@ from dvschema.validation.webapi import derived_columns, navigation_properties
 
 WEBAPI = FIXTURES / "webapi"
 PAGES = {name: WEBAPI / f"{name}.excerpt.md" for name in ("account", "contact", "task")}
-G1, G2 = "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"
+G1 = "00000000-0000-0000-0000-000000000001"
 
 
 def _catalog(*names: str) -> Catalog:

@@ -22,8 +22,7 @@ import re
 from dataclasses import dataclass
 
 from dvschema.metaschema.model import Column, Table
-
-LOOKUP_TYPES = frozenset({"Lookup", "Customer", "Owner"})
+from dvschema.validation.model import LOOKUP_TYPES
 
 # [absolute URL of the service root/] [/] entityset ( key ): the key is a GUID, or one or more
 # name=value pairs (alternate keys) whose values are 'quoted text' (with '' for a quote), numbers,
