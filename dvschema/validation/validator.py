@@ -39,6 +39,8 @@ DEFAULT_REQUIRED_SEVERITIES = {"SystemRequired": "error", "ApplicationRequired":
 _TO_STATUS = re.compile(r"""tostatusid\s*=\s*["'](\d+)["']""")
 
 _COLUMN, _BIND_KEY, _VALUE_KEY, _ANNOTATION, _UNKNOWN, _NAVIGATION, _DERIVED = range(7)
+# Values orjson reads as exactly as the rules need them (a float, or a float inside a related record, is not).
+_EXACT_ENOUGH = frozenset({str, int, bool, type(None)})
 
 
 def _always(value: Any) -> bool:
@@ -137,6 +139,7 @@ class Validator:
             if operation == "full" and self.facts[name].type == "EntityName" and self.facts[lookup].column.targets}
         self.entity_sets = self._entity_sets(catalog)
         self.table_of_set = {entity_set: name for name, entity_set in self.entity_sets.items()}
+        self._sets_of: dict[str, tuple[frozenset[str] | None, frozenset[str]]] = {}
         self.bind_names = {name: (self.facts.get(nav.lookup) if nav.lookup else None, nav.targets)
                            for name, nav in self.navigation.items()}
         self._keys: dict[str, tuple[int, ColumnFacts | None, Callable[[Any], bool]]] = {}
@@ -258,6 +261,12 @@ class Validator:
     def _bind_sets(self, nav: NavigationProperty) -> tuple[frozenset[str] | None, frozenset[str]]:
         """The entity sets a bind of ``nav`` may name (None: not all known) and those it may not name
         (the known sets of tables that are not its targets)."""
+        sets = self._sets_of.get(nav.name)
+        if sets is None:
+            sets = self._sets_of[nav.name] = self._compute_bind_sets(nav)
+        return sets
+
+    def _compute_bind_sets(self, nav: NavigationProperty) -> tuple[frozenset[str] | None, frozenset[str]]:
         targets = set(nav.targets)
         known = {self.entity_sets[target] for target in targets if target in self.entity_sets}
         if targets and len(known) == len(targets):
@@ -387,8 +396,7 @@ class Validator:
         record = orjson.loads(line)  # an object: the screen read it whole
         keys, record_rules = verdict
         values = [record[key] for key in keys]
-        kinds = set(map(type, values))
-        if float in kinds or dict in kinds or list in kinds:  # the rules need exact numbers, nested ones too
+        if not _EXACT_ENOUGH.issuperset(map(type, values)):  # the rules need exact numbers, nested ones too
             record = loads_exact(line)
             values = [record[key] for key in keys]
         found: list[Violation] = []
@@ -482,12 +490,14 @@ class Validator:
         for rule in self.value_rules[key]:
             for result in rule.check(facts, value):
                 message, severity = result if type(result) is tuple else (result, None)
-                found.append(self._violation(rule.name, message, key, value, severity, key=key))
-        targets = self._entity_name_targets.get(key) if self._entity_name_targets else None
-        if targets is not None and type(value) is str and value not in targets and "invalid-option" in self.enabled:
-            found.append(self._violation("invalid-option", f"{value!r} is not a target of the lookup "
-                                                           f"{self.derived[key]}; expected {', '.join(targets)}",
-                                         key, value, key=key))
+                found.append(self._violation(rule.name, message, key, value, severity, key))
+        if self._entity_name_targets:  # full rows: a lookup's type names one of its targets
+            targets = self._entity_name_targets.get(key)
+            if targets is not None and type(value) is str and value not in targets \
+                    and "invalid-option" in self.enabled:
+                found.append(self._violation("invalid-option", f"{value!r} is not a target of the lookup "
+                                                               f"{self.derived[key]}; expected {', '.join(targets)}",
+                                             key, value, None, key))
 
     def _read_only(self, key: str, facts: ColumnFacts, value: Any) -> Violation:
         return self._violation("read-only-column", f"not valid for {self.operation}; "
