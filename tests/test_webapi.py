@@ -268,3 +268,10 @@ def test_whole_record_rule_helpers():
     assert [(v.code, v.column) for v in validator.read_only_columns({"createdon": "2024-05-01T10:00:00Z"})] == [
         ("DV110", "createdon")]
     assert [(v.code, v.key) for v in validator.unknown_columns({"nmae": "x"})] == [("DV111", "nmae")]
+
+
+def test_many_to_many_navigation_properties_are_collections():
+    from conftest import CORPUS
+
+    package = navigation_properties(parsed(CORPUS / "new/package.md").table)
+    assert (package["package_solution"].collection, package["package_solution"].targets) == (True, ("solution",))
