@@ -74,7 +74,7 @@ def test_an_option_only_the_extension_page_lists_is_valid_in_the_merged_table(tm
 def test_a_record_only_the_merged_table_accepts():
     catalog, _ = parse_paths([LAYERS])
     base = parse_file(BASE).table
-    assert [(v.code, v.column) for v in Validator(base, catalog=catalog).iter_violations(COPILOT_BIND)] == [
+    assert [(v.code, v.key) for v in Validator(base, catalog=catalog).iter_violations(COPILOT_BIND)] == [
         ("DV111", "objectid_msdyn_copilotevent@odata.bind")]
     assert list(Validator(catalog.tables["elasticfileattachment"], catalog=catalog).iter_violations(COPILOT_BIND)) == []
 
