@@ -275,3 +275,20 @@ def test_many_to_many_navigation_properties_are_collections():
 
     package = navigation_properties(parsed(CORPUS / "new/package.md").table)
     assert (package["package_solution"].collection, package["package_solution"].targets) == (True, ("solution",))
+
+
+def test_the_deep_insert_example_is_clean_once_the_dynamics_365_extension_is_layered_on_the_account_page():
+    """opportunity_customer_accounts comes from Dynamics 365 Sales: its account page extends the Dataverse one.
+    With both pages (one folder: the extension is layered on its base), the docs' deep insert is clean; only
+    the opportunity records are noted as not checked, the opportunity page not being in the schema."""
+    from dvschema.parsers import parse_paths
+
+    catalog, _ = parse_paths([PAGES["account"], WEBAPI / "account.d365.excerpt.md", PAGES["contact"], PAGES["task"]])
+    validator = Validator(catalog.tables["account"], "create", catalog=catalog)
+    deep = json.loads((WEBAPI / "create-deep-insert.request.json").read_text())
+    assert [(v.code, v.severity, v.subject) for v in validator.validate(deep)] == [
+        ("DV112", "info", "opportunity_customer_accounts")]
+    assert validator.navigation["accountleads_association"].collection  # many-to-many, from the extension
+    result = CliRunner().invoke(main, ["validate", "-q", "--schema", str(WEBAPI), "--table", "account",
+                                       str(WEBAPI / "create-deep-insert.request.json")])
+    assert result.exit_code == 0 and "0 errors, 0 warnings, 1 info" in result.output
