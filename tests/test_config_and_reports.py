@@ -124,7 +124,7 @@ def test_validate_sarif_junit_and_github_formats():
     assert len(cases[0].findall("failure")) == 14 and cases[1].findall("failure") == []
     assert suite.get("failures") == "14"
     assert cases[0].find("system-out").text.endswith(
-        "msdyn_botsession.invalid.jsonl:14: DV110 read-only-column [warning] createdon is not valid for create; "
+        "msdyn_botsession.invalid.jsonl:14: DV110 read-only-column [warning] createdon: not valid for create; "
         "the server ignores the value")
     warning_fails = ET.fromstring(CliRunner().invoke(main, [
         "validate", "--schema", str(SEED_BOTSESSION), str(RECORDS / "msdyn_botsession.invalid.jsonl"),

@@ -63,7 +63,7 @@ def test_dash_reads_records_from_standard_input_in_any_format(path):
 def test_dash_jsonl_on_stdin_gives_lines_and_exact_findings():
     result = _run("validate", "--schema", SEED_BOTSESSION, "-",
                   stdin=(RECORDS / "msdyn_botsession.invalid.jsonl").read_bytes())
-    assert "-:4: DV103 out-of-range 6 is above the maximum 5" in result.output
+    assert "-:4: DV103 out-of-range msdyn_csatscore: 6 is above the maximum 5" in result.output
     assert "15 records in 1 file: 14 errors, 1 warning, 0 info" in result.output
 
 
@@ -84,8 +84,8 @@ def test_semicolon_csv_with_display_name_headers_is_read_with_a_note_and_numbers
     result = _run("validate", "--schema", SEED_BOTSESSION, path)
     assert result.exit_code == 1
     assert _finding_lines(result.output) == [
-        f"{path}:3: DV108 invalid-type '3.0' is not a whole number",
-        f"{path}:4: DV108 invalid-type '1,000.00' is not a number; expected a whole number",
+        f"{path}:3: DV108 invalid-type msdyn_csatscore: '3.0' is not a whole number",
+        f"{path}:4: DV108 invalid-type msdyn_csatscore: '1,000.00' is not a number; expected a whole number",
     ]
     assert (f"note: {path}:1: 7 header cells are display names, read as the columns they name: Name as msdyn_name, "
             "Bot Session IsEngaged as msdyn_isengaged, Bot Session Outcome as msdyn_outcome, Bot Session Outcome "
@@ -99,10 +99,10 @@ def test_tab_csv_with_an_ambiguous_display_name_gets_a_finding_naming_the_logica
     path = RECORDS / "msdyn_liveconversation.tab.csv"
     result = _run("validate", "--schema", SEED_LIVECONVERSATION_TEXT, "--operation", "update", path)
     assert _finding_lines(result.output) == [
-        f"{path}:2: DV111 unknown-column Status Reason is not a column of msdyn_liveconversation; it is the display "
+        f"{path}:2: DV111 unknown-column Status Reason: not a column of msdyn_liveconversation; it is the display "
         "name of msdyn_statuscode and statuscode: use a logical name",
-        f"{path}:3: DV108 invalid-type '2.5' is not a whole number",
-        f"{path}:3: DV111 unknown-column Status Reason is not a column of msdyn_liveconversation; it is the display "
+        f"{path}:3: DV108 invalid-type msdyn_escalationcount: '2.5' is not a whole number",
+        f"{path}:3: DV111 unknown-column Status Reason: not a column of msdyn_liveconversation; it is the display "
         "name of msdyn_statuscode and statuscode: use a logical name",
     ]
 
@@ -111,10 +111,10 @@ def test_delimiter_option_overrides_the_sniffed_one(tmp_path):
     path = tmp_path / "pipes.csv"
     path.write_text("msdyn_name|msdyn_csatscore\nA|6\n", encoding="utf-8")
     sniffed = _run("validate", "--schema", SEED_BOTSESSION, "--operation", "update", path)
-    assert _finding_lines(sniffed.output) == [f"{path}:2: DV103 out-of-range 6 is above the maximum 5"]
+    assert _finding_lines(sniffed.output) == [f"{path}:2: DV103 out-of-range msdyn_csatscore: 6 is above the maximum 5"]
     forced = _run("validate", "--schema", SEED_BOTSESSION, "--operation", "update", "--delimiter", "comma", path)
     assert _finding_lines(forced.output) == [
-        f"{path}:2: DV111 unknown-column msdyn_name|msdyn_csatscore is not a column of msdyn_botsession; "
+        f"{path}:2: DV111 unknown-column msdyn_name|msdyn_csatscore: not a column or navigation property of msdyn_botsession; "
         "did you mean msdyn_csatscore?"]
 
 
@@ -149,7 +149,7 @@ def test_required_level_severity_from_configuration_and_command_line(project):
     _pyproject(project, '[tool.dvschema.tables]\n"data/*.jsonl" = "msdyn_botsession"\n\n'
                         '[tool.dvschema.required-severity]\nApplicationRequired = "warning"\n')
     configured = _run("validate", "data/bad.jsonl")
-    assert "data/bad.jsonl:1: DV101 required-missing [warning] msdyn_name is ApplicationRequired but missing " \
+    assert "data/bad.jsonl:1: DV101 required-missing [warning] msdyn_name: ApplicationRequired but missing " \
            "(create)" in configured.output
     overridden = _run("validate", "data/bad.jsonl", "--required-severity", "ApplicationRequired=info")
     assert "data/bad.jsonl:1: DV101 required-missing [info] msdyn_name" in overridden.output
@@ -167,7 +167,7 @@ def test_one_unmatched_file_is_an_error_for_that_file_and_the_others_are_checked
     result = _run("validate", "stray/unmatched.jsonl", "data/bad.jsonl")
     assert result.exit_code == 2
     assert "stray/unmatched.jsonl: error: no table for this file" in result.output
-    assert "data/bad.jsonl:4: DV103 out-of-range 6 is above the maximum 5" in result.output
+    assert "data/bad.jsonl:4: DV103 out-of-range msdyn_csatscore: 6 is above the maximum 5" in result.output
     assert "15 records in 1 file: 14 errors, 1 warning, 0 info" in result.output
 
 
@@ -366,7 +366,8 @@ def test_validate_of_a_cached_page_does_not_import_pydantic(tmp_path):
                            env=environment) for _ in range(2)]
     assert runs[0].stderr.strip().endswith("exit 1 True")   # parsed: the model is built and cached
     assert runs[1].stderr.strip().endswith("exit 1 False")  # cached: read-only views, no pydantic
-    assert runs[0].stdout == runs[1].stdout and "DV103 out-of-range 6 is above the maximum 5" in runs[1].stdout
+    assert runs[0].stdout == runs[1].stdout
+    assert "DV103 out-of-range msdyn_csatscore: 6 is above the maximum 5" in runs[1].stdout
 
 
 def test_finding_messages_show_values_as_json_not_python():
@@ -374,8 +375,8 @@ def test_finding_messages_show_values_as_json_not_python():
                b'{"msdyn_botsessionid": [1, null], "msdyn_name": "y"}\n')
     result = _run("validate", "--schema", SEED_BOTSESSION, "--operation", "update", "-", stdin=records)
     assert _finding_lines(result.output) == [
-        "-:1: DV105 invalid-option {\"a\":1} is not a boolean; expected true or false",
-        "-:2: DV108 invalid-type [1,null] is not a GUID",
+        "-:1: DV105 invalid-option msdyn_isengaged: {\"a\":1} is not a boolean; expected true or false",
+        "-:2: DV108 invalid-type msdyn_botsessionid: [1,null] is not a GUID",
     ]
 
 

@@ -108,7 +108,7 @@ def test_validate_hook_reports_an_unmatched_file_and_still_checks_the_others(dat
     result = _run(data_repo, "dvschema-validate", "stray/unmatched.jsonl", "data/bad.jsonl")
     assert result.returncode == 1 and "exit code: 2" in result.stdout, result.stdout + result.stderr
     assert "stray/unmatched.jsonl: error: no table for this file" in result.stdout
-    assert "data/bad.jsonl:4: DV103 out-of-range 6 is above the maximum 5" in result.stdout
+    assert "data/bad.jsonl:4: DV103 out-of-range msdyn_csatscore: 6 is above the maximum 5" in result.stdout
 
 
 def test_docs_hook_and_drift_hook(data_repo):

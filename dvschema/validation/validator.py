@@ -637,6 +637,10 @@ class Validator:
         names = list(self.facts) + list(self.navigation)
         by_lower = {candidate.lower(): candidate for candidate in reversed(names)}
         where = f"{self.table.logical_name}"
+        exact = by_lower.get(name.lower())
+        if exact is not None and (not suffix or exact in self.navigation):
+            return (f"not a property of {where}: property names are case-sensitive; "
+                    f"write {exact}{suffix}")
         if not suffix:  # a CSV header of display names: name the logical names
             if self._by_display_name is None:
                 self._by_display_name = display_name_index(self.table)
@@ -644,10 +648,6 @@ class Validator:
             if by_display:
                 return (f"not a column of {where}; it is the display name of {' and '.join(by_display)}: use "
                         f"{'the' if len(by_display) == 1 else 'a'} logical name")
-        exact = by_lower.get(name.lower())
-        if exact is not None and (not suffix or exact in self.navigation):
-            return (f"not a property of {where}: property names are case-sensitive; "
-                    f"write {exact}{suffix}")
         candidates = list(self.navigation) if suffix else names
         close = difflib.get_close_matches(name.lower(), [candidate.lower() for candidate in candidates], n=1,
                                           cutoff=0.6)

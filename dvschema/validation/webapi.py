@@ -21,8 +21,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dvschema.metaschema.model import Column, Table
+from typing import TYPE_CHECKING
+
 from dvschema.validation.model import LOOKUP_TYPES
+
+if TYPE_CHECKING:  # the model is only named in annotations: validation never imports pydantic itself
+    from dvschema.metaschema.model import Column, Table
 
 # [absolute URL of the service root/] [/] entityset ( key ): the key is a GUID, or one or more
 # name=value pairs (alternate keys) whose values are 'quoted text' (with '' for a quote), numbers,
@@ -64,7 +68,7 @@ def _lookup_names(column: Column) -> list[tuple[str, tuple[str, ...]]]:
 
 def navigation_properties(table: Table) -> dict[str, NavigationProperty]:
     """Every navigation property of ``table`` by its exact (case-sensitive) name."""
-    columns = table.column_map()
+    columns = {column.logical_name: column for column in table.columns}
     single: dict[str, NavigationProperty] = {}
     described: set[str] = set()
     collections: dict[str, NavigationProperty] = {}
@@ -107,8 +111,9 @@ def navigation_properties(table: Table) -> dict[str, NavigationProperty]:
 def derived_columns(table: Table) -> dict[str, str]:
     """The columns that exist only as parts of a lookup (derived column -> lookup): the lookup's name
     (``owneridname``, ``owneridyominame``) and the EntityName of its target (``owneridtype``,
-    ``regardingobjecttypecode``), plus any column whose ``AttributeOf`` names a lookup."""
-    columns = table.column_map()
+    ``regardingobjecttypecode``), plus any column the model marks as derived from a lookup (``derived_from``)
+    or whose ``AttributeOf`` names one."""
+    columns = {column.logical_name: column for column in table.columns}
     derived: dict[str, str] = {}
     for column in table.columns:
         if column.type not in LOOKUP_TYPES:
@@ -122,7 +127,7 @@ def derived_columns(table: Table) -> dict[str, str]:
             if found is not None and found.type in kinds:
                 derived.setdefault(candidate, name)
     for column in table.columns:
-        parent = column.extra.get("AttributeOf")
+        parent = getattr(column, "derived_from", None) or column.extra.get("AttributeOf")
         if parent and columns.get(parent) is not None and columns[parent].type in LOOKUP_TYPES:
             derived.setdefault(column.logical_name, parent)
     return derived
