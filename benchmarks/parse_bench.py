@@ -1,7 +1,8 @@
 """Parse speed: dvschema against markdown-it-py tokenising the same files, in one run.
 
 Run: python benchmarks/parse_bench.py [--rounds N]
-Prints documents per second for both and their ratio (goal: at least 0.5), then a folder of
+Prints documents per second for both and their ratio (goal: at least 0.5), the same for the
+browser texts in ``fixtures/browser-text`` against tokenising their markdown pages, then a folder of
 pages parsed with --jobs 2 against one job (goal: 1.6x on two free cores), beside what two
 processes of a plain Python loop gain in the same round: this machine's second core comes and goes.
 """
@@ -52,16 +53,28 @@ def main() -> None:
         for name, text in texts:
             parse_text(text, name)
 
+    browser_paths = sorted(FIXTURES.glob("browser-text/*/*.txt"))
+    browser_texts = [path.read_text(encoding="utf-8") for path in browser_paths]
+    browser_sources = [(FIXTURES / "corpus" / path.parent.name / (path.name.split(".")[0] + ".md")).read_text(
+        encoding="utf-8") for path in browser_paths]
+
+    def tokenize_sources() -> None:
+        for text in browser_sources:
+            tokenizer.parse(text)
+
+    def parse_browser_texts() -> None:
+        for text in browser_texts:
+            parse_text(text, "bench.txt", "plain-text")
+
+    count = len(markdown_texts)
     tokenize_time = _best(tokenize, args.rounds)
     parse_time = _best(parse_markdown, args.rounds)
     all_time = _best(parse_everything, args.rounds)
-    count = len(markdown_texts)
-    print(f"markdown documents: {count}")
-    print(f"markdown-it-py tokenise only : {count / tokenize_time:9.1f} docs/s")
-    print(f"dvschema parse (markdown)    : {count / parse_time:9.1f} docs/s")
+    _report(f"markdown documents: {count}", count, tokenize_time, "dvschema parse (markdown)", parse_time)
     print(f"dvschema parse (all {len(texts)} docs) : {len(texts) / all_time:9.1f} docs/s")
-    ratio = tokenize_time / parse_time
-    print(f"ratio dvschema / tokeniser   : {ratio:.2f} (goal >= 0.5) {'OK' if ratio >= 0.5 else 'BELOW GOAL'}")
+    _report(f"browser texts: {len(browser_texts)} (against tokenising their markdown pages)", len(browser_texts),
+            _best(tokenize_sources, args.rounds), "dvschema parse (plain text)",
+            _best(parse_browser_texts, args.rounds))
     _folder_jobs(paths, args.rounds)
 
 
@@ -104,6 +117,13 @@ def _folder_jobs(paths: list[Path], rounds: int) -> None:
     print(f"best against best: {best_one / best_two:.2f}x (goal >= 1.6 on two free cores); "
           f"{len(jobs) / best_one:.1f} and {len(jobs) / best_two:.1f} pages/s")
 
+
+def _report(title: str, count: int, tokenize_time: float, label: str, parse_time: float) -> None:
+    ratio = tokenize_time / parse_time
+    print(title)
+    print(f"markdown-it-py tokenise only : {count / tokenize_time:9.1f} docs/s")
+    print(f"{label:<29}: {count / parse_time:9.1f} docs/s")
+    print(f"ratio dvschema / tokeniser   : {ratio:.2f} (goal >= 0.5) {'OK' if ratio >= 0.5 else 'BELOW GOAL'}")
 
 if __name__ == "__main__":
     main()

@@ -3,7 +3,8 @@
 It mimics what seeds 001 and 004 show of a page copied from the browser: markup, front
 matter, include directives, link targets and link lists are gone; a heading or paragraph is
 its text; a table row is one line with its cells joined by a space (or a tab), and after a
-multi-line cell the next cell starts on a new line; blocks are separated by blank lines.
+multi-line cell the next cell starts on a new line; blocks are separated by blank lines. A
+numbered list is its items, one a line, as a browser shows it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def render_plain_text(markdown: str, separator: str = " ") -> str:
     in_list = in_quote = 0
     row: list[str] | None = None
     table: list[str] = []
+    numbered: list[str] | None = None
     for index, token in enumerate(tokens):
         kind = token.type
         if kind.endswith("_list_open"):
@@ -54,8 +56,16 @@ def render_plain_text(markdown: str, separator: str = " ") -> str:
             if kind == "bullet_list_open" and in_list == 1 and _is_key_value_list(tokens, index):
                 # The 2017-18 option and cascade bullets show as lines; link lists (tables of contents) do not.
                 blocks.append("\n".join(inline_text(item) for item in _list_inlines(tokens, index)))
+            if kind == "ordered_list_open" and in_list == 1 and not in_quote:
+                numbered = []
         elif kind.endswith("_list_close"):
             in_list -= 1
+            if numbered is not None and not in_list:
+                # A browser shows a numbered list's items one a line, without their numbers.
+                blocks.append("\n".join(numbered))
+                numbered = None
+        elif numbered is not None and kind == "inline" and tokens[index - 1].type == "paragraph_open":
+            numbered.append(inline_text(token))
         elif kind == "blockquote_open":
             in_quote += 1
         elif kind == "blockquote_close":

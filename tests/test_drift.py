@@ -160,7 +160,11 @@ NEW_COLUMN = """### <a name="BKMK_msdyn_extra"></a> msdyn_extra
 
 
 def _add_column(level: str):
-    return _edit('### <a name="BKMK_OverriddenCreatedOn"></a>', NEW_COLUMN.format(level=level))
+    """Add a column section and its entry in the section's list of columns."""
+    add_section = _edit('### <a name="BKMK_OverriddenCreatedOn"></a>', NEW_COLUMN.format(level=level))
+    add_entry = _edit("- [OverriddenCreatedOn](#BKMK_OverriddenCreatedOn)",
+                      "- [msdyn_extra](#BKMK_msdyn_extra)\n- [OverriddenCreatedOn](#BKMK_OverriddenCreatedOn)")
+    return lambda text: add_entry(add_section(text))
 
 
 def _remove_between(start: str, end: str):

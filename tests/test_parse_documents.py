@@ -23,6 +23,7 @@ SHAPES = {
     "new/mspcat_catalogdescription.md": ("markdown-generated", "mspcat_catalogdescription", 29, 0, 17),
     "new/mspp_columnpermission.md": ("markdown-generated", "mspp_columnpermission", 10, 3, 17),
     "new/package.md": ("markdown-generated", "package", 28, 16, 13),
+    "new/msdyn_ocsentimentdailytopic.md": ("markdown-generated", "msdyn_ocsentimentdailytopic", 33, 20, 25),
     "new/searchtelemetry.md": ("markdown-generated", "searchtelemetry", 12, 0, 16),
     "new/socialactivity.md": ("markdown-generated", "socialactivity", 70, 42, 15),
     "y2020/msdyn_consoleapplicationsessiontemplate.md": ("markdown-2020", "msdyn_consoleapplicationsessiontemplate",
@@ -35,6 +36,8 @@ SHAPES = {
     "y2020/msdyn_sessionevent.md": ("markdown-2020", "msdyn_sessionevent", 36, 1, 13),
     "y2020/msdyn_systemuser_msdyn_omnichannelqueue.md": ("markdown-2020", "msdyn_systemuser_msdyn_omnichannelqueue",
                                                          4, 0, 1),
+    "y2019/sdkmessageprocessingstepsecureconfig.md": ("markdown-2020", "sdkmessageprocessingstepsecureconfig", 17, 7,
+                                                      5),
     "y2023/columnmapping.md": ("markdown-2023", "columnmapping", 31, 7, 4),
     "y2023/msdyn_agentcapacityupdatehistory.md": ("markdown-2023", "msdyn_agentcapacityupdatehistory", 48, 0, 13),
     "y2023/msdyn_agentstatus.md": ("markdown-2023", "msdyn_agentstatus", 41, 0, 15),
@@ -120,8 +123,8 @@ COLUMN_FACTS = [
     ("y2019/msdyn_orderlinetransaction.md", "msdyn_amountmethod", dict(
         type="Picklist", required_level="None", display_name="Amount Method", is_valid_for_form=True,
         description="Select the amount calculation method used for this project contract estimate line. Valid "
-                    "values are:\n0: Multiply Quantity By Price\n1: Fixed Price\n2: Multiply Basis Quantity By "
-                    "Price\n3: Multiply Basis Amount By Percent")),
+                    "values are:\n0: Multiply Quantity By Price 1: Fixed Price 2: Multiply Basis Quantity By "
+                    "Price 3: Multiply Basis Amount By Percent")),  # one paragraph: soft line breaks are spaces
     ("y2018/sdkmessagefilter.md", "availability", dict(type="Integer", required_level="SystemRequired",
                                                        min_value=-2147483648, max_value=2147483647, format="None",
                                                        writable=True, is_valid_for_form=False)),

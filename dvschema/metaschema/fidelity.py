@@ -2,9 +2,10 @@
 
 The plain-text form of a page is its rendered text: it has no front matter, no include
 directives (the page shows the included text instead, which the parser keeps as a note),
-no link targets (the model keeps link text only), and space-joined table rows whose Web
-API and SDK message cells cannot be told apart. Comparisons across formats (tests, drift)
-leave these fields out.
+no link targets (the model keeps link text only), and, when its cells are joined by spaces
+(a clipboard that loses tabs), message rows whose Web API and SDK cells cannot be told apart;
+tab-separated text (a browser's innerText or copy) keeps them. Comparisons across formats
+(tests, drift) leave these fields out.
 """
 
 from __future__ import annotations

@@ -49,4 +49,16 @@ class TableBlock:
     row_lines: list[int] = field(default_factory=list)
 
 
-Block = Heading | Paragraph | ListItem | TableBlock
+@dataclass(slots=True)
+class SectionIndex:
+    """The link list at the head of a columns or relationships section: the names of the items it holds.
+
+    Each name comes with the line that lists it, so a listed item that never gets its own
+    heading (a truncated or cut-up page) can be reported where the page promised it.
+    """
+
+    names: list[str]
+    lines: list[int]
+
+
+Block = Heading | Paragraph | ListItem | TableBlock | SectionIndex

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from dvschema.diagnostics import Diagnostic, InputError, NotATableReference, shorten
 from dvschema.metaschema.model import Column, Message, Option, Relationship, Source, Table
 from dvschema.parsers import values
-from dvschema.parsers.blocks import Block, Heading, ListItem, Paragraph, TableBlock
+from dvschema.parsers.blocks import Block, Heading, ListItem, Paragraph, SectionIndex, TableBlock
 
 # Section headings, lower-cased, to the section they open.
 SECTIONS: dict[str, str] = {
@@ -38,6 +38,12 @@ SECTIONS: dict[str, str] = {
 }
 COLUMN_SECTIONS = frozenset({"writable", "readonly", "customized"})
 RELATIONSHIP_SECTIONS = frozenset({"many_to_one", "one_to_many", "many_to_many"})
+#: What each section that must not be empty holds, for messages.
+SECTION_CONTENTS = {"messages": "messages", "events": "events", "properties": "properties",
+                    **{name: "columns" for name in COLUMN_SECTIONS},
+                    **{name: "relationships" for name in RELATIONSHIP_SECTIONS}}
+_SECTION_EXPECTED = {"messages": "rows of a messages table", "events": "rows of an events table",
+                     "properties": "rows of a Property/Value table"}
 
 TABLE_PROPERTIES: dict[str, str] = {
     "LogicalName": "logical_name",
@@ -105,6 +111,28 @@ KNOWN_PROPERTY_NAMES = frozenset(TABLE_PROPERTIES) | frozenset(COLUMN_PROPERTIES
                                                             "IsBaseCurrency", "IsPrimaryImage", "CanStoreFullImage",
                                                             "MaxWidth", "MaxHeight", "IsRenameable"}
 
+#: Rows every column's property table states (in every generation of pages). A table without
+#: one of them was cut short: the page is truncated inside it.
+COLUMN_REQUIRED_ROWS = ("LogicalName", "RequiredLevel", "Type")
+#: Rows a column of a type always states besides those above. (A lookup without Targets is left
+#: to the metadata lint, DL106.)
+COLUMN_REQUIRED_ROWS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "String": ("MaxLength",),
+    "Memo": ("MaxLength",),
+    "Integer": ("MinValue", "MaxValue"),
+    "BigInt": ("MinValue", "MaxValue"),
+    "Decimal": ("MinValue", "MaxValue", "Precision"),
+    "Double": ("MinValue", "MaxValue", "Precision"),
+    "Money": ("MinValue", "MaxValue", "Precision"),
+    "DateTime": ("DateTimeBehavior", "Format"),
+}
+#: The row a relationship's property table always states (its last one on generated pages).
+RELATIONSHIP_REQUIRED_ROWS: dict[str, tuple[str, ...]] = {
+    "many_to_one": ("CascadeConfiguration",),
+    "one_to_many": ("AssociatedMenuConfiguration",),
+    "many_to_many": ("IntersectEntityName",),
+}
+
 OPTION_HEADERS = {"Value": "value", "Label": "label", "State": "state", "DefaultStatus": "default_status",
                   "InvariantName": "invariant_name", "TransitionData": "transition_data",
                   "Description": "description"}
@@ -142,6 +170,14 @@ def _mark_derived(columns: tuple[Column, ...]) -> tuple[Column, ...]:
     return tuple(marked)
 
 
+def _last_line(block: Block) -> int:
+    if isinstance(block, TableBlock) and block.row_lines:
+        return block.row_lines[-1]
+    if isinstance(block, SectionIndex) and block.lines:
+        return block.lines[-1]
+    return block.line
+
+
 @dataclass
 class _Item:
     """A column or relationship being collected."""
@@ -156,6 +192,8 @@ class _Item:
     property_lines: dict[str, int] = field(default_factory=dict)
     option_lines: list[int] = field(default_factory=list)
     related: str | None = None
+    rows: set[str] = field(default_factory=set)
+    last_row_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -168,6 +206,28 @@ class PageLocations:
 
     table_properties: dict[str, int] = field(default_factory=dict)
     columns: tuple[tuple[int, dict[str, int], tuple[int, ...]], ...] = ()
+
+
+@dataclass
+class _OpenSection:
+    """A section being read: its heading, the names its index lists, and where its content starts.
+
+    ``first_column``/``first_relationship``/``content_before`` are the builder's counts when the
+    section opened, so whatever path adds to the table while it is open counts as its content.
+    """
+
+    name: str
+    title: str
+    line: int
+    first_column: int
+    first_relationship: int
+    content_before: int
+    listed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        """What the section holds (``columns``, ``relationships``, ``messages``...), for messages."""
+        return SECTION_CONTENTS[self.name]
 
 
 class TableBuilder:
@@ -189,10 +249,15 @@ class TableBuilder:
         self.listed_relationships: list[_Item] = []
         self.section = "intro"
         self.item: _Item | None = None
+        self.open_section: _OpenSection | None = None
         self.options_column: _Item | None = None
         self.options_pending = False
         self.title_line: int | None = None
         self.table_property_lines: dict[str, int] = {}
+        self.sections_seen: dict[str, tuple[str, int]] = {}
+        self.last_line = 0
+        self.last_paragraph: str | None = None
+        self.indexed = False
 
     # -- events -------------------------------------------------------------------------
 
@@ -202,12 +267,16 @@ class TableBuilder:
 
     def feed(self, block: Block) -> None:
         """Consume one block in document order."""
+        self.last_line = max(self.last_line, _last_line(block))
+        self.last_paragraph = block.text if isinstance(block, Paragraph) else None
         if isinstance(block, Heading):
             self._heading(block)
         elif isinstance(block, Paragraph):
             self._paragraph(block)
         elif isinstance(block, ListItem):
             self._list_item(block)
+        elif isinstance(block, SectionIndex):
+            self._section_index(block)
         else:
             self._table(block)
 
@@ -219,10 +288,16 @@ class TableBuilder:
         section = SECTIONS.get(text.lower())
         if section is not None and (heading.level <= 2 or section == "footer"):
             self._close_item()
+            self._close_section()
             self.section = section
+            self.sections_seen.setdefault(section, (text, heading.line))
+            if section in SECTION_CONTENTS:
+                self.open_section = _OpenSection(section, text, heading.line, len(self.columns),
+                                                 len(self.relationships), self._content_count())
             return
         if heading.level <= 2:
             self._close_item()
+            self._close_section()
             self.section = "unknown"
             self.warn(heading.line, "unknown section; its content is kept as notes", text)
             return
@@ -232,6 +307,7 @@ class TableBuilder:
             return
         self._close_item()
         if self.section in COLUMN_SECTIONS or self.section in RELATIONSHIP_SECTIONS:
+            self._check_listed(text, heading.line)
             self.item = _Item(heading=text, line=heading.line, section=self.section)
         elif self.section != "footer":
             self.warn(heading.line, f"heading outside a columns or relationships section ({self.section})", text)
@@ -339,6 +415,8 @@ class TableBuilder:
             self.item.has_table = True
             for row, line in zip(block.rows, block.row_lines):
                 key, value = self._property_row(row, line)
+                self.item.rows.add(key)
+                self.item.last_row_line = line
                 if self.item.section in COLUMN_SECTIONS:
                     self._set_column_property(self.item, key, value, line)
                 else:
@@ -473,11 +551,110 @@ class TableBuilder:
             self.messages.append(Message(name=name_lines[0], is_event=is_event, event_only=listed_as_event,
                                          web_api=values.text_or_none(web_api), sdk=values.text_or_none(sdk)))
 
+    # -- the section index: what a page promises, checked against what it delivers ----------
+
+    def _section_index(self, index: SectionIndex) -> None:
+        if self.open_section is None or self.open_section.kind not in ("columns", "relationships"):
+            self.warn(index.lines[0] if index.lines else None, "a list of names outside a columns or relationships "
+                      "section; it is not checked", shorten(", ".join(index.names)))
+            return
+        self.indexed = True
+        for name, line in zip(index.names, index.lines):
+            self.open_section.listed.setdefault(name, line)
+            if self.open_section.kind == "relationships":
+                # A relationships section that is only its list still names its relationships (see _list_item).
+                self.listed_relationships.append(_Item(heading=name, line=line, section=self.section))
+
+    def _check_listed(self, name: str, line: int) -> None:
+        """An item its section's index does not list is kept, with a warning: the page looks cut up."""
+        section = self.open_section
+        if section is not None and section.listed and name.lower() not in {entry.lower() for entry in section.listed}:
+            first_line = min(section.listed.values())
+            self.warn(line, f"{name} is not among the {section.kind} the {section.title} section lists at line "
+                      f"{first_line}; the page looks cut up or shuffled (the {section.kind[:-1]} is kept)", name)
+
+    def _check_rows(self, item: _Item) -> None:
+        """A property table that lacks a row every table of its kind has was cut: the page is truncated."""
+        if not item.has_table:
+            if item.section in COLUMN_SECTIONS and not (item.section == "customized" and item.options):
+                raise InputError.at(self.path, item.line, f"column {item.heading} has no property table",
+                                    found="heading without a table", expected="'|Property|Value|' rows")
+            return
+        if item.section in COLUMN_SECTIONS:
+            if item.section == "customized":
+                return
+            required = COLUMN_REQUIRED_ROWS + COLUMN_REQUIRED_ROWS_BY_TYPE.get(str(item.fields.get("type")), ())
+            what = f"column {item.heading}"
+        else:
+            required = RELATIONSHIP_REQUIRED_ROWS.get(item.section, ())
+            what = f"relationship {item.heading}"
+        missing = [row for row in required if row not in item.rows]
+        if missing:
+            raise InputError.at(self.path, item.last_row_line or item.line,
+                                f"page looks truncated: the property table of {what} ends without its "
+                                f"{', '.join(missing)} row{'s' if len(missing) > 1 else ''}",
+                                found=f"{len(item.rows)} rows", expected="rows " + ", ".join(required))
+
+    def _content_count(self) -> int:
+        return (len(self.table) + len(self.table_extra) + len(self.messages) + len(self.columns)
+                + len(self.relationships))
+
+    def _close_section(self) -> None:
+        """At a section's end: it holds something, and every name its index lists had its own section.
+
+        A relationships section that is only its list (no entry at all) is a page generation's
+        way of naming its relationships, not a cut: they are kept by name.
+        """
+        section, self.open_section = self.open_section, None
+        if section is None:
+            return
+        # Case aside: a column recovered from a lost heading goes by its logical name.
+        delivered = {item.heading.lower() for item in self.columns[section.first_column:]} | {
+            item.heading.lower() for item in self.relationships[section.first_relationship:]}
+        missing = [(line, name) for name, line in section.listed.items() if name.lower() not in delivered]
+        if section.kind == "relationships" and not delivered:
+            return  # only its list: the listed relationships are kept by name
+        if missing:
+            names = ", ".join(name for _, name in sorted(missing))
+            raise InputError.at(self.path, min(missing)[0],
+                                f"page looks truncated: the {section.title} section lists {len(missing)} "
+                                f"{section.kind} that have no section of their own: {shorten(names, 200)}",
+                                found=f"{len(section.listed) - len(missing)} of {len(section.listed)} listed "
+                                      f"{section.kind}", expected="a section for every name the list gives")
+        if self._content_count() == section.content_before:
+            raise InputError.at(self.path, section.line, f"page looks truncated: the {section.title} section has "
+                                f"no {section.kind}", found="a section heading and nothing under it",
+                                expected=_SECTION_EXPECTED.get(section.kind, f"{section.kind} under their own headings"))
+
+    def _check_page_end(self, logical_name: str | None) -> None:
+        """A page that stops before its columns is truncated; one without its end may be.
+
+        Every generation orders a page Messages, Properties, columns, relationships, then its
+        end: a footer ("See also" or "Related information"), or (2017-18 pages) the table's
+        logical name alone on the last line. A page with section lists (a published page) that
+        lacks it gets a warning; a page put together by hand has neither.
+        """
+        seen = self.sections_seen
+        has_columns = any(name in seen for name in COLUMN_SECTIONS)
+        missing = "Properties" if "messages" in seen and "properties" not in seen else \
+            "columns" if ("messages" in seen or "properties" in seen) and not has_columns else None
+        if missing is not None:
+            last_title, last_heading = max(seen.values(), key=lambda entry: entry[1])
+            raise InputError.at(self.path, self.last_line, f"page looks truncated: it ends in its {last_title} "
+                                f"section (line {last_heading}), before any {missing} section",
+                                found="end of file", expected=f"the {missing} sections every page has")
+        last_word = self.last_paragraph.split()[-1].lower() if self.last_paragraph and self.last_paragraph.split() \
+            else None
+        if self.indexed and "footer" not in seen and (last_word is None or last_word != (logical_name or "").lower()):
+            self.warn(self.last_line, "the page ends without its 'See also' or 'Related information' footer; "
+                      "it may be truncated here", found="end of file")
+
     def _close_item(self) -> None:
         item, self.item = self.item, None
         self.options_pending = False
         if item is None:
             return
+        self._check_rows(item)
         if item.section in COLUMN_SECTIONS:
             self.columns.append(item)
         else:
@@ -493,6 +670,7 @@ class TableBuilder:
     def build(self) -> Table:
         """Return the table; raise :class:`InputError` when the document is not a complete table reference."""
         self._close_item()
+        self._close_section()
         if self.title_line is None:
             raise NotATableReference.at(self.path, 1, "no title found", found="end of file" if not self.intro else
                                 shorten(self.intro[0]), expected="a title such as '# <name> table/entity reference'")
@@ -501,6 +679,7 @@ class TableBuilder:
         if self.section == "intro" and not self.messages and not self.columns:
             raise InputError.at(self.path, self.title_line, "the document ends before any section",
                                 found="end of file", expected="sections such as Messages, Properties and columns")
+        self._check_page_end(logical_name)
         columns = _mark_derived(tuple(self._column(item) for item in self.columns))
         seen: dict[str, int] = {}
         for item, column in zip(self.columns, columns):
@@ -532,9 +711,6 @@ class TableBuilder:
         return listed_only
 
     def _column(self, item: _Item) -> Column:
-        if not item.has_table and not (item.section == "customized" and item.options):
-            raise InputError.at(self.path, item.line, f"column {item.heading} has no property table",
-                                found="heading without a table", expected="'|Property|Value|' rows")
         fields = dict(item.fields)
         if not fields.get("logical_name"):
             if item.section != "customized":

@@ -19,7 +19,7 @@ from typing import Iterator
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from dvschema.parsers.blocks import Block, Heading, ListItem, Paragraph, TableBlock
+from dvschema.parsers.blocks import Block, Heading, ListItem, Paragraph, SectionIndex, TableBlock
 from dvschema.parsers.frontmatter import split_front_matter
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table")
@@ -51,7 +51,8 @@ def inline_text(token: Token) -> str:
     """Return the visible text of an inline token: markup, link targets and anchors removed.
 
     ``<br />`` and list tags inside table cells become line breaks, so a multi-line cell
-    reads the same as its plain-text rendering.
+    reads the same as its plain-text rendering; a soft line break inside a paragraph is a
+    space, as every renderer shows it.
     """
     return children_text(token.children or [])
 
@@ -67,7 +68,9 @@ def children_text(children: list[Token]) -> str:
             continue
         if kind == "text" or kind == "code_inline":
             parts.append(_expand_xrefs(child.content) if kind == "text" else child.content)
-        elif kind in ("softbreak", "hardbreak"):
+        elif kind == "softbreak":
+            parts.append(" ")
+        elif kind == "hardbreak":
             parts.append("\n")
         elif kind == "link_open" and child.markup == "autolink":
             href = str(child.attrs.get("href", ""))
@@ -111,7 +114,14 @@ def _blocks(tokens: list[Token], offset: int, lines: list[str], list_style: bool
     while index < count:
         token = tokens[index]
         kind = token.type
-        if kind in ("bullet_list_open", "ordered_list_open"):
+        if kind in ("bullet_list_open", "ordered_list_open") and not in_list and not in_quote:
+            end, block = _top_level_list(tokens, index, offset)
+            if block is not None:
+                yield block
+                index = end
+                continue
+            in_list += 1
+        elif kind in ("bullet_list_open", "ordered_list_open"):
             in_list += 1
         elif kind in ("bullet_list_close", "ordered_list_close"):
             in_list -= 1
@@ -164,6 +174,43 @@ def _sole_link(inline: Token) -> str | None:
             child.type == "text" for child in children[1:-1]):
         return str(children[0].attrs.get("href", ""))
     return None
+
+
+def _top_level_list(tokens: list[Token], index: int, offset: int) -> tuple[int, Block | None]:
+    """A list outside any other: a section's index, a numbered paragraph, or nothing we read.
+
+    A bullet list whose every item is one in-page link (``- [name](#BKMK_name)``) is the
+    index of its section. A numbered list of plain items is running text (a page description
+    written as a list), one item a line as a browser shows it; other lists are left to the
+    caller. Returns the index after the list and the block, if any.
+    """
+    opening = tokens[index]
+    depth = 0
+    items: list[tuple[str, int, bool]] = []
+    end = index
+    for end in range(index, len(tokens)):
+        token = tokens[end]
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+            if depth == 0:
+                break
+        elif token.type == "inline" and depth == 1:
+            children = token.children or []
+            linked = (len(children) == 3 and children[0].type == "link_open"
+                      and str(children[0].attrs.get("href", "")).startswith("#") and children[1].type == "text")
+            items.append((inline_text(token), token.map[0] + 1 + offset if token.map else 0, linked))
+        elif depth > 1:
+            return index, None
+    if not items:
+        return index, None
+    if opening.type == "bullet_list_open" and all(linked for _, _, linked in items):
+        return end + 1, SectionIndex([text for text, _, _ in items], [line for _, line, _ in items])
+    if opening.type == "ordered_list_open":
+        line = opening.map[0] + 1 + offset if opening.map else 0
+        return end + 1, Paragraph("\n".join(text for text, _, _ in items), line)
+    return index, None
 
 
 def _table(tokens: list[Token], index: int, offset: int, lines: list[str]) -> tuple[int, TableBlock]:
@@ -232,9 +279,9 @@ def _rejoin_broken_table(block: TableBlock, tokens: list[Token], index: int, off
     if not all(text.lstrip().startswith("|") and text.rstrip().endswith("|") for text in rows):
         return index
     continued = source[:closing] + [source[closing].rstrip()[:-1]]
-    for text in continued:
-        if text.strip():
-            _continue_last_cell(block, children_text(_MARKDOWN.parseInline(text.strip())[0].children or []))
+    # The continued lines are one paragraph: its soft line breaks are spaces, as a browser shows them.
+    _continue_last_cell(block, " ".join(children_text(_MARKDOWN.parseInline(text.strip())[0].children or [])
+                                        for text in continued if text.strip()))
     if rows:
         table_source = "|Property|Value|\n|-|-|\n" + "\n".join(rows)
         first_row = paragraph.map[0] + closing + 1
