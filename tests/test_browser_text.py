@@ -34,9 +34,9 @@ def _text_id(path: Path) -> str:
 def test_every_generation_and_shape_is_present():
     generations = {path.parent.name for path in BROWSER_TEXTS}
     shapes = {path.name.split(".")[-2] for path in BROWSER_TEXTS}
-    assert generations == {"new", "y2023", "y2020", "y2019"}
+    assert generations == {"new", "y2023", "y2020", "y2019", "y2018"}
     assert shapes == {"innertext", "spaces", "selection"}
-    assert len(BROWSER_TEXTS) == 27
+    assert len(BROWSER_TEXTS) == 33
 
 
 @pytest.mark.parametrize("path", BROWSER_TEXTS, ids=_text_id)
@@ -118,6 +118,20 @@ def test_tab_separated_messages_keep_their_web_api_and_sdk_cells():
     assert (create.is_event, create.web_api, create.sdk) == (True, "POST /packages\nSee Create", "Create records")
     spaced = next(m for m in _table("package", "spaces").messages if m.name == "Create")
     assert (spaced.is_event, spaced.web_api, spaced.sdk) == (True, None, None)
+
+
+@pytest.mark.parametrize("shape", ["innertext", "spaces", "selection"])
+def test_2018_list_style_and_a_2019_table_its_description_broke(shape):
+    rule = _table("advancedsimilarityrule", shape)
+    assert [(o.value, o.label, o.state) for o in rule.column("statuscode").options] == [(1, "Active", 0),
+                                                                                          (2, "Inactive", 1)]
+    cascades = [r.cascade for r in rule.relationships if r.cascade]
+    assert cascades and cascades[0]["Delete"] == "Cascade"
+    amount = _table("msdyn_orderlinetransaction", shape).column("msdyn_amountmethod")
+    assert (amount.display_name, amount.type, amount.logical_name) == ("Amount Method", "Picklist",
+                                                                        "msdyn_amountmethod")
+    assert amount.description.endswith("Valid values are:\n0: Multiply Quantity By Price 1: Fixed Price 2: "
+                                       "Multiply Basis Quantity By Price 3: Multiply Basis Amount By Percent")
 
 
 @pytest.mark.parametrize("shape", ["innertext", "spaces", "selection"])

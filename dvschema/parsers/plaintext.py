@@ -247,7 +247,7 @@ class _PlainTextReader:
                 tabbed = "\t" in self.lines[body]
                 header = ["Name\nIs Event?", *_cells(self.lines[body].strip())[1:]] if tabbed else []
                 body += 1
-            lines = self._table_lines(body, lambda number: False, stop_at_blank=True)
+            lines = self._table_lines(body, lambda number: False, stop_at_blank=True, ends_table=lambda text: False)
             if tabbed:
                 return self._tab_table(header, start, lines, with_event_flag)
             return _space_messages_table(self.lines, lines, start + 1, with_event_flag)
@@ -258,13 +258,14 @@ class _PlainTextReader:
         else:
             is_row = (lambda number: "\t" in self.lines[number]) if tabbed else \
                 (lambda number: bool(_OPTION_ROW.match(self.lines[number].strip())))
-        lines = self._table_lines(body, is_row, stop_at_blank=False, options=kind == "options")
+        lines = self._table_lines(body, is_row, stop_at_blank=False,
+                                  ends_table=_ends_options_table if kind == "options" else _ends_property_table)
         if tabbed:
             return self._tab_table(header, start, lines, False)
         return _space_table(kind, header, self.lines, lines, start + 1)
 
-    def _table_lines(self, body: int, is_row, *, stop_at_blank: bool, options: bool = False) -> list[int]:
-        """The line numbers (0-based) that belong to a table: up to the next block.
+    def _table_lines(self, body: int, is_row, *, stop_at_blank: bool, ends_table) -> list[int]:
+        """The line numbers (0-based) that belong to a table: up to the next block, or a line ``ends_table``.
 
         A blank line ends the table unless a row of the table follows it, or lines that
         then run into a row (an HTML list inside a cell): those continue the cell.
@@ -279,7 +280,7 @@ class _PlainTextReader:
                     break
                 number = resumed
                 continue
-            if self._starts_block(number) or (options and _DEFAULT_VALUE.match(text)):
+            if self._starts_block(number) or ends_table(text):
                 break
             taken.append(number)
             number += 1
@@ -432,6 +433,16 @@ def _option_lines(lines: list[str], line: int) -> TableBlock:
         block.rows.append([cells.get(key, "") for key in header])
         block.row_lines.append(line + offset)
     return block
+
+
+def _ends_options_table(text: str) -> bool:
+    """The ``DefaultValue: False`` paragraph that closes a Boolean's options (2023 pages)."""
+    return bool(_DEFAULT_VALUE.match(text))
+
+
+def _ends_property_table(text: str) -> bool:
+    """Text closing a Description its raw newlines broke, with the table's remaining rows (2019 pages)."""
+    return "\t" not in text and "|" in text and _broken_rows([text]) is not None
 
 
 def _two_word_key(line: str) -> str | None:
