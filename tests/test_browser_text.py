@@ -239,6 +239,7 @@ def test_cli_reports_a_truncated_browser_text_with_exit_code_2(tmp_path):
                                   BROWSER_TEXT / "y2020/msdyn_octag.spaces.txt",
                                   BROWSER_TEXT / "y2023/columnmapping.innertext.txt",
                                   BROWSER_TEXT / "y2019/sdkmessageprocessingstepsecureconfig.innertext.txt",
+                                  BROWSER_TEXT / "y2018/advancedsimilarityrule.selection.txt",
                                   CORPUS / "y2020/msdyn_octag.md"], ids=_text_id)
 def test_no_truncation_point_gives_a_different_model_silently(path):
     lines = _lines(path)
