@@ -20,6 +20,9 @@ reader recognises blocks by their own first line, not by the blank lines around 
 Cells split on tabs when a line has them: after a multi-line cell the next cell follows a
 tab on the same line as the cell's last line, and an empty cell leaves its tab. Without
 tabs, property rows split after the known property name and option rows after the value.
+The 2017-18 list style shows as ``Key: value`` lines (options and cascades as lines after
+``Options:`` and ``CascadeConfiguration:``), and the rows a 2019 Description's raw newlines
+broke as ``| |Key|Value|`` text after it: both are read back into their property tables.
 """
 
 from __future__ import annotations
