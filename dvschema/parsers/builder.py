@@ -597,7 +597,7 @@ class TableBuilder:
 
     def _content_count(self) -> int:
         return (len(self.table) + len(self.table_extra) + len(self.messages) + len(self.columns)
-                + len(self.relationships))
+                + len(self.relationships) + len(self.listed_relationships))
 
     def _close_section(self) -> None:
         """At a section's end: it holds something, and every name its index lists had its own section.
@@ -612,7 +612,7 @@ class TableBuilder:
         delivered = {item.heading.lower() for item in self.columns[section.first_column:]} | {
             item.heading.lower() for item in self.relationships[section.first_relationship:]}
         missing = [(line, name) for name, line in section.listed.items() if name.lower() not in delivered]
-        if section.kind == "relationships" and not delivered:
+        if section.kind == "relationships" and section.listed and not delivered:
             return  # only its list: the listed relationships are kept by name
         if missing:
             names = ", ".join(name for _, name in sorted(missing))

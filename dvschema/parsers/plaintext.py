@@ -522,23 +522,14 @@ def _space_messages_table(lines: list[str], numbers: list[int], line: int, with_
     text, so those two cells are left empty rather than guessed.
     """
     block = TableBlock(header=["Name", "Web API Operation", "SDK"], line=line)
-<<<<<<< HEAD
-    for offset, text in enumerate(body):
-        text = text.strip()
-        following = body[offset + 1].strip() if offset + 1 < len(body) else ""
-        if _starts_message_row(text.replace("\t", " "), following, with_event_flag):
-            name, _, rest = text.replace("\t", " ").partition(" ")
-            # "This message is to be executed only by Dataverse ..." is one cell: kept, it marks an event.
-            block.rows.append([name, rest.strip() if rest.strip().startswith("This message") else "", ""])
-            block.row_lines.append(first_row + offset)
-=======
     for position, number in enumerate(numbers):
         text = lines[number].strip()
         following = lines[numbers[position + 1]].strip() if position + 1 < len(numbers) else ""
         if _starts_message_row(text, following, with_event_flag):
-            block.rows.append([text.partition(" ")[0], "", ""])
+            name, _, rest = text.partition(" ")
+            # "This message is to be executed only by Dataverse ..." is one cell: kept, it marks an event.
+            block.rows.append([name, rest.strip() if rest.strip().startswith("This message") else "", ""])
             block.row_lines.append(number + 1)
->>>>>>> dfd94eb (Plain text as real browsers produce it; the section index and truncation errors (#16, #15 item))
         elif block.rows and text.startswith("Event:") and "\n" not in block.rows[-1][0]:
             block.rows[-1][0] += "\n" + " ".join(text.split()[:2])
     return block
