@@ -271,3 +271,18 @@ def test_page_cut_before_its_columns_is_an_error_and_without_its_footer_a_warnin
     assert lines[726].startswith("AssociatedMenuConfiguration\t")  # the last row; its cell runs on to the cut
     assert [(w.line, w.message) for w in result.warnings] == [
         (727, "the page ends without its 'See also' or 'Related information' footer; it may be truncated here")]
+
+
+def test_relationships_section_that_is_only_its_list_keeps_them_by_name_in_both_formats():
+    lines = _lines(BROWSER_TEXT / "y2023/columnmapping.innertext.txt")
+    entries = lines.index("lk_columnmapping_createdonbehalfby", lines.index("Many-To-One Relationships") + 5)
+    shrunk = lines[:entries] + lines[lines.index("See also"):]  # the section's entries gone, its list kept
+    plain = parse_text("\n".join(shrunk), "shrunk.txt")
+    markdown_text = (CORPUS / "y2023/columnmapping.md").read_text(encoding="utf-8")
+    start = markdown_text.index('### <a name="BKMK_lk_columnmapping_createdonbehalfby"></a>')
+    markdown = parse_text(markdown_text[:start] + markdown_text[markdown_text.index("### See also"):], "shrunk.md")
+    assert plain.warnings == markdown.warnings == []
+    assert format_independent_dump(plain.table) == format_independent_dump(markdown.table)
+    assert [r.schema_name for r in plain.table.relationships if r.kind == "many_to_one"] == [
+        "lk_columnmapping_createdonbehalfby", "lk_columnmapping_createdby", "ColumnMapping_ImportMap",
+        "lk_columnmapping_modifiedonbehalfby", "lk_columnmapping_modifiedby"]
