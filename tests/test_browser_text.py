@@ -193,7 +193,8 @@ def test_browser_text_with_a_column_its_section_does_not_list_keeps_it_with_a_wa
     read_only = lines.index("Read-only columns/attributes")
     first_item = lines.index("Property\tValue", read_only) - 1
     assert lines[first_item] == "CreatedBy"
-    stray = ["msdyn_stray", "Property\tValue", "LogicalName\tmsdyn_stray", "RequiredLevel\tNone", "Type\tUniqueidentifier"]
+    stray = ["msdyn_stray", "Property\tValue", "LogicalName\tmsdyn_stray", "RequiredLevel\tNone",
+             "Type\tUniqueidentifier"]
     result = parse_text("\n".join(lines[:first_item] + stray + lines[first_item:]), "stray.txt")
     assert [(w.line, w.found) for w in result.warnings] == [(first_item + 1, "msdyn_stray")]
     assert result.warnings[0].message.startswith(f"msdyn_stray is not among the columns the Read-only "

@@ -624,7 +624,8 @@ class TableBuilder:
         if self._content_count() == section.content_before:
             raise InputError.at(self.path, section.line, f"page looks truncated: the {section.title} section has "
                                 f"no {section.kind}", found="a section heading and nothing under it",
-                                expected=_SECTION_EXPECTED.get(section.kind, f"{section.kind} under their own headings"))
+                                expected=_SECTION_EXPECTED.get(section.kind,
+                                                               f"{section.kind} under their own headings"))
 
     def _check_page_end(self, logical_name: str | None) -> None:
         """A page that stops before its columns is truncated; one without its end may be.
