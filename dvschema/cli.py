@@ -509,10 +509,35 @@ def _load_catalog(sources: tuple[Path, ...] | tuple[str, ...]):
     from dvschema.metaschema.dump import DumpedCatalog
     from dvschema.parsers import load_metadata_view
 
-    tables = {}
+    views = [load_metadata_view(source) for source in sources]
+    names = [name for view in views for name in view.tables]
+    if len(names) == len(set(names)):
+        return DumpedCatalog({name: table for view in views for name, table in view.tables.items()})
+    return _layered_catalog(sources)
+
+
+def _layered_catalog(sources: tuple[Path, ...] | tuple[str, ...]):
+    """The catalog of schema sources that describe one table more than once: its pages are layered
+    (an extension page on its base), as they are when the pages share a folder; two full
+    descriptions of one table are an error rather than one silently replacing the other."""
+    from dvschema.diagnostics import InputError
+    from dvschema.metaschema.model import Catalog
+    from dvschema.parsers import load_metadata
+    from dvschema.parsers.layers import combine
+
+    described: dict[str, list[Any]] = {}
     for source in sources:
-        tables.update(load_metadata_view(source).tables)
-    return DumpedCatalog(tables)
+        for name, table in load_metadata(source).tables.items():
+            described.setdefault(name, []).append(table)
+    tables = {}
+    for name, pages in described.items():
+        table, problem = combine(pages)
+        if table is None:
+            raise InputError.at(", ".join(map(str, sources)), None, f"table {name} is {problem}",
+                                found=f"{len(pages)} full descriptions of {name}",
+                                expected="one document per table (or a base page and its extensions)")
+        tables[name] = table
+    return Catalog.model_construct(tables=dict(sorted(tables.items())))
 
 
 def _progress(quiet: bool, file_count: int, total_bytes: int) -> Callable[[Any], None]:

@@ -71,6 +71,29 @@ def test_an_option_only_the_extension_page_lists_is_valid_in_the_merged_table(tm
     assert merged_run.exit_code == 0, merged_run.output
 
 
+def test_a_base_page_and_its_extension_given_as_two_schema_options_are_layered(tmp_path):
+    records = tmp_path / "messages.jsonl"
+    records.write_text('{"msdyn_name": "Welcome", "msdyn_streamsource": 192360000}\n')
+    run = CliRunner().invoke(main, ["validate", "--schema", str(MESSAGE_BASE), "--schema", str(MESSAGE_EXTENSION),
+                                    "--table", "msdyn_ocsystemmessage", "--operation", "update", str(records)])
+    assert run.exit_code == 0, run.output
+    # the extension named first: still layered on its base, not replaced by it
+    run = CliRunner().invoke(main, ["validate", "--schema", str(MESSAGE_EXTENSION), "--schema", str(MESSAGE_BASE),
+                                    "--table", "msdyn_ocsystemmessage", "--operation", "update", str(records)])
+    assert run.exit_code == 0, run.output
+
+
+def test_two_full_descriptions_of_one_table_as_schema_options_are_an_error(tmp_path):
+    other = tmp_path / "copy.md"
+    shutil.copy(MESSAGE_BASE, other)
+    records = tmp_path / "messages.jsonl"
+    records.write_text('{"msdyn_name": "Welcome"}\n')
+    run = CliRunner().invoke(main, ["validate", "--schema", str(MESSAGE_BASE), "--schema", str(other),
+                                    "--table", "msdyn_ocsystemmessage", str(records)])
+    assert run.exit_code == 2
+    assert "table msdyn_ocsystemmessage is described by" in run.output and "Traceback" not in run.output
+
+
 def test_a_record_only_the_merged_table_accepts():
     catalog, _ = parse_paths([LAYERS])
     base = parse_file(BASE).table
