@@ -19,16 +19,20 @@ from dvschema import __version__
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_INPUT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a command whose reader went away
 
 FORMAT_NAMES = ("markdown-generated", "markdown-2023", "markdown-2020", "markdown-2018", "plain-text")
 
 
 def _reports_input_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn InputError into its located message and exit code 2."""
+    """Turn InputError into its located message and exit code 2; an interrupt into exit 130 and a
+    closed standard output into exit 141 (the codes a shell gives a command SIGINT or SIGPIPE
+    stopped). Output files are written through :mod:`dvschema.outputs`, so none is left behind."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from dvschema.diagnostics import InputError
+        from dvschema.diagnostics import InputError, WorkerError
 
         try:
             return command(*args, **kwargs)
@@ -36,8 +40,17 @@ def _reports_input_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             for diagnostic in getattr(error, "diagnostics", None) or [error.diagnostic]:
                 click.echo(diagnostic.render(), err=True)
             sys.exit(EXIT_INPUT_ERROR)
+        except WorkerError as error:
+            click.echo(f"dvschema: {error}; no output was written", err=True)
+            sys.exit(EXIT_INPUT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("dvschema: interrupted; no output was written", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
-            sys.exit(EXIT_CLEAN)
+            _silence_stdout()
+            click.echo("dvschema: standard output was closed (broken pipe); stopped, no output was written",
+                       err=True)
+            sys.exit(EXIT_BROKEN_PIPE)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except Exception as error:  # noqa: BLE001 - the user gets a message, never a traceback
@@ -50,6 +63,17 @@ def _reports_input_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_INPUT_ERROR)
 
     return wrapper
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that flushing it at exit does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _print_warnings(warnings: list, quiet: bool) -> None:
@@ -88,6 +112,7 @@ def parse(paths: tuple[Path, ...], output: Path | None, format_name: str | None,
     are layered on their base page.
     """
     from dvschema.metaschema import dump_json
+    from dvschema.outputs import check_outputs, write_atomically
     from dvschema.parsers import build_catalog, parse_file
 
     if len(paths) == 1 and paths[0].is_file() and output is None and not show_layers:
@@ -95,6 +120,8 @@ def parse(paths: tuple[Path, ...], output: Path | None, format_name: str | None,
         _print_warnings(result.warnings, quiet)
         click.echo(dump_json(result.table), nl=False)
         return
+    if output is not None:
+        check_outputs({"-o": output}, paths)
     build = build_catalog(paths, format_name, jobs=jobs)
     _print_warnings(build.warnings, quiet)
     for error in build.errors:
@@ -113,27 +140,12 @@ def parse(paths: tuple[Path, ...], output: Path | None, format_name: str | None,
         if output is None:
             click.echo(text, nl=False)
         else:
-            _write_whole(output, text)
+            write_atomically(output, text.encode("utf-8"))
             if not quiet:
                 click.echo(f"wrote {len(catalog.tables)} tables to {output}", err=True)
     if build.errors:
         click.echo(f"left out {len(build.left_out)} pages that failed: " + ", ".join(build.left_out), err=True)
         sys.exit(EXIT_INPUT_ERROR)
-
-
-def _write_whole(output: Path, text: str) -> None:
-    """Write a file whole or not at all: a temporary file beside it, renamed into place."""
-    import os
-    import tempfile
-
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent or ".")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, output)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 SEVERITY_NAMES = ("breaking", "warning", "info", "none")
@@ -166,7 +178,9 @@ def _drift(old_catalog: Any, new_catalog: Any, old: str, new: str, report_format
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        from dvschema.outputs import write_atomically
+
+        write_atomically(output, text.encode("utf-8"))
     if fail_on != "none" and any(SEVERITY_RANK[c.severity] >= SEVERITY_RANK[fail_on] for c in kept):
         sys.exit(EXIT_FINDINGS)
 
@@ -201,15 +215,19 @@ def diff_command(old: Path, new: Path, report_format: str, fail_on: str | None, 
     from dvschema.config import load_config
     from dvschema.parsers import load_metadata
 
+    from dvschema.outputs import check_outputs
+
     if deprecated_ignore_file is not None:
         if not quiet:
             click.echo("note: --ignore is deprecated for diff; use --ignore-file", err=True)
         ignore_file = ignore_file or deprecated_ignore_file
     config = load_config(config_file)
+    ignore_file = ignore_file or config.drift_ignore
+    check_outputs({"-o": output}, [old, new, *([ignore_file] if ignore_file else [])])
     old_catalog, new_catalog = load_metadata(old), load_metadata(new)
     old_catalog, new_catalog = _compared_tables(old, old_catalog, new, new_catalog, table_names, quiet)
     _drift(old_catalog, new_catalog, str(old), str(new), report_format,
-           fail_on or config.drift_fail_on or "breaking", ignore_file or config.drift_ignore, output, quiet)
+           fail_on or config.drift_fail_on or "breaking", ignore_file, output, quiet)
 
 
 def _is_one_document(path: Path) -> bool:
@@ -395,10 +413,9 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
     CSV, told from the content). A file no table is found for is an error for that file; the
     others are still checked (exit 2 then).
     """
-    import contextlib
-
     from dvschema.config import load_config
     from dvschema.diagnostics import InputError
+    from dvschema.outputs import atomic_outputs, check_outputs
     from dvschema.reports.validation import VALIDATION_REPORTERS
     from dvschema.validation import Validator
     from dvschema.validation.run import RunSummary, load_previous, validate_files
@@ -412,6 +429,9 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
     sources = schema or config.schema
     if not sources:
         raise click.UsageError("no --schema given and no schema in [tool.dvschema]")
+    check_outputs({"--valid-out": valid_out, "--rejected-out": rejected_out},
+                  [*files, *map(Path, sources), *([previous] if previous else []),
+                   *([config.path] if config.path else [])])
     catalog = _load_catalog(sources)
     if table_name is not None and table_name not in catalog.tables:
         raise _no_such_table(", ".join(map(str, sources)), table_name, catalog.tables)
@@ -438,9 +458,9 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
     summary = RunSummary()
     click.echo(reporter.start(), nl=False)
     progress = _progress(quiet, len(files), sum(f.stat().st_size for f in files if f.exists()))
-    with contextlib.ExitStack() as stack:
-        valid = stack.enter_context(open(valid_out, "wb")) if valid_out else None
-        rejected = stack.enter_context(open(rejected_out, "wb")) if rejected_out else None
+    with atomic_outputs() as outputs:
+        valid = outputs.open(valid_out) if valid_out else None
+        rejected = outputs.open(rejected_out) if rejected_out else None
         for name, group in groups.items():
             table = catalog.tables[name]
             try:
@@ -463,11 +483,13 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
                 text = reporter.finding(violation)
                 if text:
                     click.echo(text, nl=False)
-    progress(None)
-    if not quiet:
-        for note in summary.notes:
-            click.echo(f"note: {note}", err=True)
-    click.echo(reporter.finish(summary), nl=False)
+        progress(None)
+        if not quiet:
+            for note in summary.notes:
+                click.echo(f"note: {note}", err=True)
+        click.echo(reporter.finish(summary), nl=False)
+        sys.stdout.flush()  # a closed pipe shows here, before the outputs are put in place
+        outputs.commit()
     if unmatched:
         sys.exit(EXIT_INPUT_ERROR)
     if summary.rejected:

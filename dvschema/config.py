@@ -91,6 +91,8 @@ def find_config(start: Path | None = None) -> Path | None:
             try:
                 if "dvschema" in tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}):
                     return path
+            except UnicodeDecodeError:
+                return path  # load_config reports where
             except (OSError, tomllib.TOMLDecodeError):
                 return None
     return None

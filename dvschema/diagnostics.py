@@ -50,6 +50,10 @@ class InputError(Exception):
         return cls(Diagnostic(path, line, message, "error", found, expected))
 
 
+class WorkerError(RuntimeError):
+    """A worker process of a ``--jobs`` run ended without its result (killed, out of memory)."""
+
+
 class NotATableReference(InputError):
     """The document is not a table reference page at all (a README beside the pages, say)."""
 

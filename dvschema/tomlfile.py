@@ -13,8 +13,13 @@ def read_toml(path: str | Path, what: str) -> tuple[str, dict[str, Any]]:
     """Return the file's text and data; raise :class:`InputError` when it cannot be read or parsed."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
+        text = data.decode("utf-8")
         return text, tomllib.loads(text)
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise InputError.at(name, line, "not UTF-8 text", found=f"byte 0x{data[error.start]:02x}",
+                            expected=f"a TOML {what} in UTF-8") from None
     except OSError as error:
         raise InputError.at(name, None, f"cannot read the {what}", found=error.strerror,
                             expected=f"a TOML {what}") from None

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, IO, Any, Callable, Iterable, Iterator, NamedTu
 
 import orjson
 
+from dvschema.diagnostics import WorkerError
 from dvschema.validation.jsonvalues import dumps_record
 from dvschema.validation.model import SEVERITY_RANK, Violation, rejects
 from dvschema.validation.readers import iter_record_file, jsonl_line_error, open_record_file, record_format
@@ -261,6 +262,8 @@ def _worker_main(sender: Any, validator: Validator, data: Buffer, bounds: list[t
                  claims: _Claims, threshold: int, share: int) -> None:
     """A forked worker: claim blocks one at a time, check each and send its result to the parent
     (the pipe's buffer bounds how far it runs ahead)."""
+    # Ctrl-C reaches the whole process group: the parent stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         while (number := claims.claim(share)) is not None:
             start, stop = bounds[number]
@@ -384,8 +387,8 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
                 if receiver is not None:
                     try:
                         payload = receiver.recv_bytes()
-                    except EOFError:
-                        raise RuntimeError(f"worker process {owner} ended without a result") from None
+                    except (EOFError, OSError):  # closed, or closed in the middle of a result
+                        raise _worker_lost((workers or spawned)[owner - 1]) from None
                     pending[payload_block(payload)] = payload
             item = pending.pop(number)
             if isinstance(item, bytes):
@@ -400,9 +403,12 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
     finally:
         gc.unfreeze()
         for worker in workers:
-            if os.waitpid(worker, os.WNOHANG) == (0, 0):  # still running: the caller stopped early
-                os.kill(worker, signal.SIGTERM)
-                os.waitpid(worker, 0)
+            try:
+                if os.waitpid(worker, os.WNOHANG) == (0, 0):  # still running: the caller stopped early
+                    os.kill(worker, signal.SIGTERM)
+                    os.waitpid(worker, 0)
+            except ChildProcessError:
+                pass  # already reaped by _worker_lost
         for process in spawned:
             process.join(timeout=0)
             if process.is_alive():  # still running: the caller stopped early
@@ -419,6 +425,29 @@ def _can_spawn(path: str) -> bool:
     import multiprocessing
 
     return os.path.isfile(path) and not multiprocessing.current_process().daemon
+
+
+def _worker_lost(worker: Any) -> WorkerError:
+    """The error for a worker (a forked pid, or a spawned process) whose pipe closed before it sent a
+    block it had claimed."""
+    if isinstance(worker, int):
+        pid = worker
+        try:
+            status = os.waitpid(pid, 0)[1]
+            code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        except ChildProcessError:
+            code = None
+    else:
+        worker.join()
+        pid, code = worker.pid, worker.exitcode
+    if code is not None and code < 0:
+        try:
+            how = f"killed by signal {-code}, {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"killed by signal {-code}"
+    else:
+        how = "no status" if code is None else f"exit status {code}"
+    return WorkerError(f"worker process {pid} ended unexpectedly ({how})")
 
 
 def check_entries(validator: Validator, entries: Iterable[RecordEntry], previous: dict | None = None

@@ -1,0 +1,184 @@
+"""Nothing lost: outputs never overwrite inputs and are written whole or not at all; interrupts,
+closed pipes and killed workers end the run with their own exit code. Run as real processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, SEED_BOTSESSION
+
+INVALID = FIXTURES / "records" / "msdyn_botsession.invalid.jsonl"
+# Each row breaks msdyn_csatscore's range (1..5) and lacks the required columns.
+CSV_HEADER = "msdyn_name,msdyn_csatscore\n"
+CSV_ROW = "Session,9\n"
+
+
+def _dvschema(*args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "dvschema.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, **kwargs)
+
+
+def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dvschema.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir() if path.name.endswith(".partial"))
+
+
+@pytest.mark.parametrize("option", ["--valid-out", "--rejected-out"])
+@pytest.mark.parametrize("link", ["same", "symlink", "hardlink"])
+def test_an_output_that_is_an_input_is_exit_2_and_the_input_is_untouched(tmp_path, option, link):
+    data = tmp_path / "d.jsonl"
+    data.write_bytes(INVALID.read_bytes())
+    target = data
+    if link == "symlink":
+        target = tmp_path / "link.jsonl"
+        target.symlink_to(data)
+    elif link == "hardlink":
+        target = tmp_path / "hard.jsonl"
+        os.link(data, target)
+    result = _run("validate", "--schema", str(SEED_BOTSESSION), option, str(target), str(data))
+    assert result.returncode == 2
+    assert f"{target}: error: {option} would overwrite an input (found 'the same file as input {data}'" \
+        in result.stderr
+    assert data.read_bytes() == INVALID.read_bytes()
+
+
+def test_valid_out_equal_to_rejected_out_is_exit_2(tmp_path):
+    out = tmp_path / "out.jsonl"
+    result = _run("validate", "--schema", str(SEED_BOTSESSION), "--valid-out", str(out), "--rejected-out", str(out),
+                  str(INVALID))
+    assert result.returncode == 2
+    assert f"{out}: error: --rejected-out is the same file as --valid-out" in result.stderr
+    assert not out.exists()
+
+
+def test_parse_output_over_its_input_is_exit_2(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_bytes(SEED_BOTSESSION.read_bytes())
+    result = _run("parse", str(page), "-o", str(page))
+    assert result.returncode == 2 and "-o would overwrite an input" in result.stderr
+    assert page.read_bytes() == SEED_BOTSESSION.read_bytes()
+
+
+@pytest.mark.parametrize("where, found", [("missing/out.jsonl", "no folder"),
+                                          ("/proc/out.jsonl", "No such file or directory")])
+def test_an_output_folder_that_cannot_be_written_is_a_located_usage_error(tmp_path, where, found):
+    target = tmp_path / where if not where.startswith("/") else Path(where)
+    result = _run("validate", "--schema", str(SEED_BOTSESSION), "--rejected-out", str(target), str(INVALID))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{target}: error: cannot write") and found in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_a_config_or_ignore_file_that_is_not_utf8_is_a_located_error(tmp_path):
+    config = tmp_path / "dvschema.toml"
+    config.write_bytes(b'operation = "create"\nfail-on = "caf\xe9"\n')
+    result = _run("validate", "--config", str(config), "--schema", str(SEED_BOTSESSION), str(INVALID))
+    assert result.returncode == 2
+    assert result.stderr == (f"{config}:2: error: not UTF-8 text (found 'byte 0xe9', expected a TOML configuration "
+                             "in UTF-8)\n")
+    (tmp_path / "pyproject.toml").write_bytes(b'[tool.dvschema]\nfail-on = "caf\xe9"\n')
+    result = _run("validate", "--schema", str(SEED_BOTSESSION), str(INVALID), cwd=tmp_path)
+    assert result.returncode == 2 and "pyproject.toml:2: error: not UTF-8 text" in result.stderr
+    ignore = tmp_path / "ignore.toml"
+    ignore.write_bytes(b'[[ignore]]\nkind = "column-removed"\nreason = "\xff"\n')
+    result = _run("diff", str(SEED_BOTSESSION), str(SEED_BOTSESSION), "--ignore", str(ignore))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{ignore}:3: error: not UTF-8 text (found 'byte 0xff'")
+
+
+def test_outputs_of_a_completed_run_are_in_place_and_no_temporary_file_is_left(tmp_path):
+    valid, rejected = tmp_path / "valid.jsonl", tmp_path / "rejected.jsonl"
+    result = _run("validate", "--schema", str(SEED_BOTSESSION), "--valid-out", str(valid), "--rejected-out",
+                  str(rejected), str(INVALID))
+    assert result.returncode == 1
+    lines = INVALID.read_bytes().splitlines()
+    assert len(valid.read_bytes().splitlines()) + len(rejected.read_bytes().splitlines()) == len(lines)
+    assert _leftovers(tmp_path) == []
+
+
+def _live_csv(tmp_path: Path) -> Path:
+    fifo = tmp_path / "live.csv"
+    os.mkfifo(fifo)
+    return fifo
+
+
+def test_ctrl_c_exits_130_and_leaves_no_output_file(tmp_path):
+    fifo = _live_csv(tmp_path)
+    valid, rejected = tmp_path / "valid.jsonl", tmp_path / "rejected.jsonl"
+    process = _dvschema("validate", "--schema", str(SEED_BOTSESSION), "--valid-out", str(valid),
+                        "--rejected-out", str(rejected), str(fifo))
+    with open(fifo, "w") as writer:
+        writer.write(CSV_HEADER + CSV_ROW * 3)
+        writer.flush()
+        first = process.stdout.readline()  # the run is under way: its first finding is out
+        assert b"out-of-range" in first
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=60)
+    stderr = process.stderr.read().decode()
+    process.stdout.close()
+    process.stderr.close()
+    assert code == 130
+    assert stderr.endswith("dvschema: interrupted; no output was written\n")
+    assert "Aborted" not in stderr and "Traceback" not in stderr
+    assert not valid.exists() and not rejected.exists()
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_closed_stdout_stops_the_run_with_exit_141_and_no_output_file(tmp_path):
+    fifo = _live_csv(tmp_path)
+    valid, rejected = tmp_path / "valid.jsonl", tmp_path / "rejected.jsonl"
+    process = _dvschema("validate", "--schema", str(SEED_BOTSESSION), "--valid-out", str(valid),
+                        "--rejected-out", str(rejected), str(fifo))
+    with open(fifo, "w") as writer:
+        writer.write(CSV_HEADER + CSV_ROW)
+        writer.flush()
+        process.stdout.readline()  # what `| head -1` reads, before it exits
+        process.stdout.close()
+        writer.write(CSV_ROW * 2000)
+    code = process.wait(timeout=60)
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    assert code == 141
+    assert stderr == "dvschema: standard output was closed (broken pipe); stopped, no output was written\n"
+    assert not valid.exists() and not rejected.exists()
+    assert _leftovers(tmp_path) == []
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists() or not hasattr(os, "fork"), reason="needs Linux /proc")
+def test_a_killed_worker_is_named_with_its_signal_and_no_output_is_written(tmp_path):
+    data = tmp_path / "big.jsonl"
+    lines = INVALID.read_bytes()
+    data.write_bytes(lines * (6_000_000 // len(lines)))  # about six blocks of 1 MB
+    rejected = tmp_path / "rejected.jsonl"
+    # stdout is not read until the worker is dead: the parent stalls on a full pipe, and so does the
+    # worker on its own, holding a block it claimed.
+    process = _dvschema("validate", "--schema", str(SEED_BOTSESSION), "--jobs", "2", "--rejected-out",
+                        str(rejected), str(data))
+    deadline = time.monotonic() + 30
+    while not (workers := _children(process.pid)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert workers, "no worker started"
+    time.sleep(0.3)
+    os.kill(workers[0], signal.SIGKILL)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert stderr.decode().endswith(f"dvschema: worker process {workers[0]} ended unexpectedly (killed by signal 9, "
+                                    "SIGKILL); no output was written\n")
+    assert not rejected.exists() and _leftovers(tmp_path) == []
