@@ -516,6 +516,7 @@ static int check_value(KeySpec *key, const char *p, const char *end, const char 
 }
 
 #define MAX_SUSPECTS 32
+#define NULL_UNKNOWN (-2) /* an unknown key with null: kept only to spot a duplicate of it */
 
 /* The keys the rules must see, in line order: a known key by its index, an unknown one (index -1)
  * by its plain ASCII name in the line. */
@@ -572,16 +573,18 @@ static int screen_record(Screen *screen, const char *p, const char *end, Suspect
             if (index < 0) {
                 if (name_length > 0 && name[0] != '@' && ascii_key_is_bind(name, name_length))
                     return RECORD_CHECK_ALL; /* a bind the screen does not know by this spelling */
-                if (!screen->unknown_clean && *p != 'n'
+                if (!screen->unknown_clean
                         && (name_length == 0 || (name[0] != '@' && !memchr(name, '@', (size_t)name_length)))) {
-                    /* an unknown column with a value (the rules pass over a null) */
+                    /* an unknown column with a value; one with null (which the rules pass over) is
+                     * noted too (NULL_UNKNOWN), so that a later duplicate of it is seen: the JSON
+                     * reader keeps the key where it first came, with the last value */
                     if (count == MAX_SUSPECTS)
                         return RECORD_CHECK_ALL;
                     for (int i = 0; i < count; i++)
                         if (suspects->index[i] < 0 && suspects->length[i] == name_length
                                 && memcmp(suspects->name[i], name, (size_t)name_length) == 0)
                             return RECORD_CHECK_ALL; /* a duplicate key: the JSON reader keeps the last one */
-                    suspects->index[count] = -1;
+                    suspects->index[count] = *p == 'n' ? NULL_UNKNOWN : -1;
                     suspects->name[count] = name;
                     suspects->length[count++] = name_length;
                 }
@@ -652,6 +655,14 @@ static int screen_record(Screen *screen, const char *p, const char *end, Suspect
                 break;
             }
     }
+    int kept = 0;
+    for (int i = 0; i < count; i++)
+        if (suspects->index[i] != NULL_UNKNOWN) {
+            suspects->index[kept] = suspects->index[i];
+            suspects->name[kept] = suspects->name[i];
+            suspects->length[kept++] = suspects->length[i];
+        }
+    count = kept;
     suspects->count = count;
     *record_rules = rules;
     return (count || rules) ? RECORD_SUSPECT_KEYS : RECORD_CLEAN;

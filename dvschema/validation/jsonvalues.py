@@ -10,11 +10,14 @@ Records without one (nearly all) cost one extra type test.
 from __future__ import annotations
 
 import json
+import sys
 from decimal import Decimal
 from typing import Any
 
 import orjson
 
+ORJSON_MAX_DEPTH = 1024  # orjson refuses JSON nested deeper than this
+SHOWN_LIMIT = 200  # characters of a value shown in a finding, before it is shortened further
 _JSON_KINDS = {str: "a string", bool: "a boolean", int: "a whole number", float: "a decimal number",
                Decimal: "a decimal number", list: "a list", dict: "an object", type(None): "null"}
 
@@ -36,8 +39,19 @@ def loads_exact(data: bytes | bytearray | memoryview | str) -> Any:
     document = orjson.loads(data)
     if not _has_float(document):
         return document
+    text = bytes(data) if isinstance(data, memoryview) else data
     try:
-        return json.loads(bytes(data) if isinstance(data, memoryview) else data, parse_float=Decimal)
+        try:
+            return json.loads(text, parse_float=Decimal)
+        except RecursionError:
+            # orjson reads up to 1,024 levels, the json module recurses once per level: give it
+            # that much room (a few hundred KB of C stack), only on this rare path.
+            limit = sys.getrecursionlimit()
+            sys.setrecursionlimit(limit + ORJSON_MAX_DEPTH + 100)
+            try:
+                return json.loads(text, parse_float=Decimal)
+            finally:
+                sys.setrecursionlimit(limit)
     except ValueError:  # an integer of more than 4,300 digits: Python refuses it; keep orjson's float
         return document
 
@@ -64,5 +78,42 @@ def shown_value(value: Any) -> str:
         return value
     try:
         return dumps_record(value).decode()
-    except TypeError:
-        return repr(value)
+    except TypeError:  # nested deeper than orjson writes (254 levels), or not JSON at all
+        return _bounded_json(value)
+
+
+def _bounded_json(value: Any) -> str:
+    """JSON-like text of the start of a value, without recursion: at most about SHOWN_LIMIT
+    characters, however deep or wide the value is."""
+    parts: list[str] = []
+    size = 0
+    stack: list[Any] = [value]
+    while stack and size < SHOWN_LIMIT:
+        item = stack.pop()
+        if type(item) is tuple:  # a marker: literal text
+            text = item[0]
+        elif type(item) is list:
+            text = "["
+            stack.append(("]",))
+            for position, element in enumerate(reversed(item)):
+                stack.append(element)
+                if position < len(item) - 1:
+                    stack.append((",",))
+        elif type(item) is dict:
+            text = "{"
+            stack.append(("}",))
+            entries = list(item.items())
+            for position, (key, element) in enumerate(reversed(entries)):
+                stack.append(element)
+                stack.append((orjson.dumps(str(key)).decode() + ":",))
+                if position < len(entries) - 1:
+                    stack.append((",",))
+        else:
+            try:
+                text = dumps_record(item).decode()
+            except TypeError:
+                text = repr(item)
+        parts.append(text)
+        size += len(text)
+    text = "".join(parts)
+    return text if not stack else text + "…"

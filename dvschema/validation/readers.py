@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
@@ -169,9 +170,20 @@ class CsvText(str):
     __slots__ = ()
 
 
+def _whole_number(text: str) -> Any:
+    """A whole-number cell as an int; beyond the digits ``int()`` converts (4,300) an exact Decimal,
+    which the rules find out of range; anything else stays text."""
+    if not text.strip().lstrip("+-").isdigit():
+        return CsvText(text)
+    try:
+        return int(text)
+    except ValueError:
+        return Decimal(text)
+
+
 def _cell_converter(column_type: str) -> Callable[[str], Any]:
     if column_type in INTEGER_TYPES or column_type in CHOICE_TYPES:
-        return lambda text: int(text) if text.strip().lstrip("+-").isdigit() else CsvText(text)
+        return _whole_number
     if column_type in NUMBER_TYPES:
         return lambda text: number if (number := parse_decimal(text)) is not None else CsvText(text)
     if column_type == "Boolean":
@@ -251,6 +263,10 @@ def iter_csv(path: str, table: Table, delimiter: str | None = None,
             raise InputError.at(path, 1, "unreadable CSV header", found=str(error),
                                 expected="a header row of logical names") from None
         header = header_names(header, table, path, notes)
+        repeated = next((name for position, name in enumerate(header) if name in header[:position]), None)
+        if repeated is not None:  # a dict keeps the last cell: the first would be lost unseen
+            raise InputError.at(path, 1, "a column is named twice in the CSV header", found=repeated,
+                                expected="each column once")
         identity = lambda text: text  # noqa: E731
         convert = [converters.get(name, identity) for name in header]
         start = reader.line_num + 1

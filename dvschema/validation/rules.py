@@ -163,10 +163,12 @@ def check_invalid_option(facts: ColumnFacts, value: Any) -> Iterator[str]:
             yield (f"{_quoted(value)} is not a list of choice values; expected a string such as \"1,9\" or a "
                    "JSON list")
             return
-        unknown = [item for item in values if item not in facts.options or type(item) is not int]
-        if unknown:
-            yield f"{', '.join(map(str, unknown))} not among the options: {facts.allowed()}"
-        duplicates = sorted({item for item in values if values.count(item) > 1}, key=str)
+        unknown = [item for item in values if type(item) is not int or item not in facts.options]
+        if unknown:  # items may be lists or objects, nested deep: shown bounded, never hashed
+            shown = [shown_value(item) if type(item) in (list, dict) else str(item) for item in unknown]
+            yield f"{', '.join(shown)} not among the options: {facts.allowed()}"
+        duplicates = sorted({item for item in values if type(item) not in (list, dict) and values.count(item) > 1},
+                            key=str)
         if duplicates:
             yield f"duplicate choice values {', '.join(map(str, duplicates))}"
         if len(values) > MAX_MULTISELECT:
