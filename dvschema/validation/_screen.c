@@ -963,6 +963,249 @@ static PyObject *Screen_scan(Screen *self, PyObject *args) {
     return Py_BuildValue("(nnN)", lines, records, flagged);
 }
 
+/* -- JSON arrays: the elements of a top-level array, found without building them ------------------- */
+
+/*
+ * The end of the JSON value at p, by its structure only (brackets outside strings, string escapes):
+ * NULL when it is cut off or a bracket does not match. What is inside is not checked here: the
+ * screen or the JSON reader reads each element whole. A scalar ends at a comma, a closing bracket
+ * or white space.
+ */
+static const char *value_end(const char *p, const char *end) {
+    char stack[64];
+    Py_ssize_t depth = 0, deeper = 0; /* deeper: levels past the 64 whose kind is not kept */
+    if (p >= end)
+        return NULL;
+    if (*p != '[' && *p != '{' && *p != '"') {
+        while (p < end && *p != ',' && *p != ']' && *p != '}' && *p != ' ' && *p != '\t' && *p != '\n'
+               && *p != '\r' && *p != '[' && *p != '{' && *p != '"' && *p != ':')
+            p++;
+        return p;
+    }
+    while (p < end) {
+        char c = *p;
+        if (c == '"') {
+            p++;
+            for (;;) {
+                const char *quote = memchr(p, '"', (size_t)(end - p));
+                if (!quote)
+                    return NULL;
+                const char *back = quote;
+                while (back > p && back[-1] == '\\')
+                    back--;
+                p = quote + 1;
+                if ((quote - back) % 2 == 0)
+                    break; /* not escaped */
+            }
+            if (depth == 0 && deeper == 0)
+                return p;
+            continue;
+        }
+        if (c == '[' || c == '{') {
+            if (depth < (Py_ssize_t)sizeof(stack))
+                stack[depth++] = c == '[' ? ']' : '}';
+            else
+                deeper++;
+        } else if (c == ']' || c == '}') {
+            if (deeper > 0) {
+                deeper--;
+            } else {
+                if (depth == 0 || stack[depth - 1] != c)
+                    return NULL;
+                if (--depth == 0)
+                    return p + 1;
+            }
+        }
+        p++;
+    }
+    return NULL;
+}
+
+static inline Py_ssize_t count_newlines(const char *p, const char *end) {
+    Py_ssize_t count = 0;
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        count++;
+        p++;
+    }
+    return count;
+}
+
+/* Raise ValueError((reason, offset)) for the array reader to locate. */
+static PyObject *structure_error(const char *reason, const char *at, const char *data) {
+    PyObject *detail = Py_BuildValue("((sn))", reason, (Py_ssize_t)(at - data)); /* one argument: the pair */
+    if (detail) {
+        PyErr_SetObject(PyExc_ValueError, detail);
+        Py_DECREF(detail);
+    }
+    return NULL;
+}
+
+/*
+ * array_blocks(buffer, start, size) -> (blocks, end): the elements of the JSON array whose first
+ * element (or closing bracket) is at or after start, in blocks of whole elements of about size
+ * bytes, as (block start, block stop) pairs; end is the position after the closing bracket.
+ * Elements are separated by exactly one comma; anything else raises ValueError((reason, offset)).
+ */
+static PyObject *array_blocks(PyObject *module, PyObject *args) {
+    Py_buffer view;
+    PyObject *buffer;
+    Py_ssize_t start, size;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "Onn", &buffer, &start, &size))
+        return NULL;
+    if (PyObject_GetBuffer(buffer, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const char *data = view.buf, *end = data + view.len;
+    const char *p = data + (start < 0 ? 0 : start > view.len ? view.len : start);
+    PyObject *blocks = PyList_New(0), *result = NULL;
+    if (!blocks)
+        goto done;
+    p = skip_space(p, end);
+    const char *block = p;
+    if (p < end && *p == ']') {
+        result = Py_BuildValue("(Nn)", blocks, (Py_ssize_t)(p + 1 - data));
+        blocks = NULL;
+        goto done;
+    }
+    for (;;) {
+        const char *after = value_end(p, end);
+        if (!after || after == p) {
+            structure_error(p >= end ? "the array is not closed" : "not a JSON value", p, data);
+            goto done;
+        }
+        p = skip_space(after, end);
+        if (p < end && *p == ',') {
+            const char *next = skip_space(p + 1, end);
+            if (next >= end || *next == ']') {
+                structure_error("a comma after the last element", p, data);
+                goto done;
+            }
+            if (next - block >= size) {
+                PyObject *pair = Py_BuildValue("(nn)", (Py_ssize_t)(block - data), (Py_ssize_t)(next - data));
+                if (!pair || PyList_Append(blocks, pair) < 0) {
+                    Py_XDECREF(pair);
+                    goto done;
+                }
+                Py_DECREF(pair);
+                block = next;
+            }
+            p = next;
+            continue;
+        }
+        if (p < end && *p == ']') {
+            PyObject *pair = Py_BuildValue("(nn)", (Py_ssize_t)(block - data), (Py_ssize_t)(p - data));
+            if (!pair || PyList_Append(blocks, pair) < 0) {
+                Py_XDECREF(pair);
+                goto done;
+            }
+            Py_DECREF(pair);
+            result = Py_BuildValue("(Nn)", blocks, (Py_ssize_t)(p + 1 - data));
+            blocks = NULL;
+            goto done;
+        }
+        structure_error(p >= end ? "the array is not closed" : "expected a comma or ]", p, data);
+        goto done;
+    }
+done:
+    Py_XDECREF(blocks);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+/*
+ * array_spans(buffer, start, stop) -> [(start, end), ...]: the elements of one block that
+ * array_blocks gave (its structure already checked), with byte positions in the whole buffer.
+ */
+static PyObject *array_spans(PyObject *module, PyObject *args) {
+    Py_buffer view;
+    const char *p, *end;
+    (void)module;
+    if (get_range(args, &view, &p, &end) < 0)
+        return NULL;
+    const char *data = view.buf;
+    PyObject *spans = PyList_New(0);
+    while (spans) {
+        p = skip_space(p, end);
+        if (p < end && *p == ',')
+            p = skip_space(p + 1, end);
+        if (p >= end)
+            break;
+        const char *after = value_end(p, end);
+        if (!after || after == p) {
+            Py_CLEAR(spans);
+            structure_error("not a JSON value", p, data);
+            break;
+        }
+        PyObject *pair = Py_BuildValue("(nn)", (Py_ssize_t)(p - data), (Py_ssize_t)(after - data));
+        if (!pair || PyList_Append(spans, pair) < 0)
+            Py_CLEAR(spans);
+        Py_XDECREF(pair);
+        p = after;
+    }
+    PyBuffer_Release(&view);
+    return spans;
+}
+
+/* value_span(buffer, start) -> end: the end of the JSON value at start, by its structure (-1: cut off). */
+static PyObject *value_span(PyObject *module, PyObject *args) {
+    Py_buffer view;
+    const char *p, *end;
+    (void)module;
+    if (get_range(args, &view, &p, &end) < 0)
+        return NULL;
+    const char *after = value_end(p, end);
+    Py_ssize_t result = after && after != p ? after - (const char *)view.buf : -1;
+    PyBuffer_Release(&view);
+    return PyLong_FromSsize_t(result);
+}
+
+/*
+ * scan_elements(buffer, start, stop) -> (lines, records, flagged): as scan, for the elements of one
+ * array block (array_blocks): lines counts the newlines of the block, and each flagged element is
+ * (newlines before it in the block, record offset, start, end, verdict).
+ */
+static PyObject *Screen_scan_elements(Screen *self, PyObject *args) {
+    Py_buffer view;
+    const char *p, *end;
+    if (get_range(args, &view, &p, &end) < 0)
+        return NULL;
+    const char *data = view.buf, *counted = p;
+    Py_ssize_t lines = 0, records = 0;
+    PyObject *flagged = PyList_New(0);
+    while (flagged) {
+        p = skip_space(p, end);
+        if (p < end && *p == ',')
+            p = skip_space(p + 1, end);
+        if (p >= end)
+            break;
+        const char *after = value_end(p, end);
+        if (!after || after == p) {
+            Py_CLEAR(flagged);
+            structure_error("not a JSON value", p, data);
+            break;
+        }
+        lines += count_newlines(counted, p);
+        counted = p;
+        Suspects suspects;
+        int record_rules = 0;
+        int verdict = screen_record(self, p, after, &suspects, &record_rules);
+        if (verdict != RECORD_CLEAN) {
+            PyObject *keys = verdict_object(self, verdict, &suspects, record_rules);
+            PyObject *item = keys ? Py_BuildValue("(nnnnN)", lines, records, (Py_ssize_t)(p - data),
+                                                  (Py_ssize_t)(after - data), keys) : NULL;
+            if (!item || PyList_Append(flagged, item) < 0)
+                Py_CLEAR(flagged);
+            Py_XDECREF(item);
+        }
+        records++;
+        p = after;
+    }
+    PyObject *result = flagged ? Py_BuildValue("(nnN)", lines + count_newlines(counted, end), records, flagged)
+                               : NULL;
+    PyBuffer_Release(&view);
+    return result;
+}
+
 /* count(buffer) -> (lines, records): the lines and the non-blank lines, as scan counts them. */
 static PyObject *Screen_count(Screen *self, PyObject *args) {
     Py_buffer view;
@@ -990,6 +1233,9 @@ static PyMethodDef Screen_methods[] = {
      "check(line: bytes) -> True when the record certainly has no finding, False when the rules must see the "
      "whole record, or (keys, record_rules): the keys whose values the rules must see, and whether the "
      "record rules must run."},
+    {"scan_elements", (PyCFunction)Screen_scan_elements, METH_VARARGS,
+     "scan_elements(buffer, start=0, stop=-1) -> (lines, records, flagged): as scan, for the elements of a "
+     "block of a JSON array (array_blocks); lines counts newlines."},
     {"scan", (PyCFunction)Screen_scan, METH_VARARGS,
      "scan(buffer, start=0, stop=-1) -> (lines, records, flagged): the records of buffer[start:stop] that the "
      "rules must see, as (line offset, record offset, line start, line end, verdict)."},
@@ -1006,11 +1252,23 @@ static PyTypeObject ScreenType = {
     .tp_new = PyType_GenericNew,
 };
 
+static PyMethodDef module_methods[] = {
+    {"array_blocks", array_blocks, METH_VARARGS,
+     "array_blocks(buffer, start, size) -> (blocks, end): the elements of a JSON array from start, in "
+     "blocks of whole elements of about size bytes; end is after the closing bracket. ValueError((reason, "
+     "offset)) when the array's structure is broken."},
+    {"array_spans", array_spans, METH_VARARGS,
+     "array_spans(buffer, start, stop) -> [(start, end), ...]: the elements of one block of array_blocks."},
+    {"value_span", value_span, METH_VARARGS,
+     "value_span(buffer, start) -> end: the end of the JSON value at start by its structure (-1: cut off)."},
+    {NULL, NULL, 0, NULL}};
+
 static struct PyModuleDef screen_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "_screen",
-    .m_doc = "A conservative certainly-clean test for JSONL records.",
+    .m_doc = "A conservative certainly-clean test for JSONL records, and the element bounds of JSON arrays.",
     .m_size = -1,
+    .m_methods = module_methods,
 };
 
 PyMODINIT_FUNC PyInit__screen(void) {

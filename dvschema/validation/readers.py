@@ -1,22 +1,28 @@
-"""Record files in: JSON (an object or an array), JSONL and CSV, streamed with their positions.
+"""Record files in: JSON (an object, an array or a Web API response), JSONL and CSV, streamed with
+their positions.
 
 Each reader yields :class:`RecordEntry` objects (record, line, index). JSONL and CSV are read
-line by line in constant memory. Unreadable input raises a located
+line by line, JSON record by record (:mod:`dvschema.validation.jsonarray`), in bounded memory. Unreadable input raises a located
 :class:`~dvschema.diagnostics.InputError`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import mmap
+import os
+import stat
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Union
 
 import orjson
 
 from dvschema.diagnostics import InputError, shorten
+from dvschema.validation.jsonarray import UTF8_BOM, iter_elements, json_layout
 from dvschema.validation.jsonvalues import loads_exact
 from dvschema.validation.model import CHOICE_TYPES, INTEGER_TYPES, NUMBER_TYPES, display_name_index
 from dvschema.validation.rules import parse_decimal
@@ -25,6 +31,7 @@ from dvschema.validation.validator import RecordEntry
 if TYPE_CHECKING:  # the model is only named in annotations: validation never imports pydantic itself
     from dvschema.metaschema.model import Table
 
+Buffer = Union[bytes, mmap.mmap]
 RECORD_SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 
 
@@ -98,11 +105,13 @@ def jsonl_line_error(path: str, number: int | None, line: bytes, reason: str) ->
 
 
 def iter_jsonl(path: str) -> Iterator[RecordEntry]:
-    """Yield one record per non-empty line."""
+    """Yield one record per non-empty line (a byte-order mark before the first is passed over)."""
     loads = loads_exact
     with open_record_file(path) as handle:
         index = 0
         for number, line in enumerate(handle, 1):
+            if number == 1 and line.startswith(UTF8_BOM):
+                line = line[len(UTF8_BOM):]
             try:
                 record = loads(line)
             except orjson.JSONDecodeError as error:
@@ -113,54 +122,46 @@ def iter_jsonl(path: str) -> Iterator[RecordEntry]:
             index += 1
 
 
-def _array_record_lines(text: str) -> list[int]:
-    """Lines where the elements of a top-level JSON array start."""
-    lines = []
-    depth = 0
-    line = 1
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            if depth == 1:
-                lines.append(line)
-            depth += 1
-        elif char in "]}":
-            depth -= 1
-        elif depth == 1 and char not in " \t\r\n,":
-            lines.append(line)
-        if char == "\n":
-            line += 1
-    return lines
+def json_record_error(path: str, number: int | None, text: bytes, reason: str) -> InputError:
+    """The located error for a record of a JSON file that is not JSON (``reason``: the reader's message)."""
+    return InputError.at(path, number, "not valid JSON", found=shorten(text.decode("utf-8", "replace").strip()),
+                         expected=f"a JSON record ({reason})")
+
+
+@contextlib.contextmanager
+def mapped_file(path: str) -> Iterator[Buffer]:
+    """The bytes of a file, mapped into memory: blocks are scanned in place, and worker processes
+    share the pages. A file that cannot be mapped (a pipe) is read whole."""
+    with open_record_file(path) as handle:
+        try:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise ValueError("not a regular file")
+            data: Buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if status.st_size else b""
+        except (OSError, ValueError):
+            try:
+                data = handle.read()
+            except OSError as error:
+                raise _open_error(path, error) from None
+        try:
+            yield data
+        finally:
+            if isinstance(data, mmap.mmap):
+                data.close()
 
 
 def iter_json(path: str) -> Iterator[RecordEntry]:
-    """Yield the object of a JSON file, or each element of its top-level array."""
-    with open_record_file(path) as handle:
-        data = handle.read()
-    try:
-        document = loads_exact(data)
-    except orjson.JSONDecodeError as error:
-        raise InputError.at(path, error.lineno, "not valid JSON", found=error.msg,
-                            expected="a JSON object or an array of objects") from None
-    if isinstance(document, list):
-        lines = _array_record_lines(data.decode("utf-8"))
-        for index, record in enumerate(document):
-            yield RecordEntry(record, lines[index] if index < len(lines) else None, index)
-    elif isinstance(document, dict) and isinstance(document.get("value"), list):
-        # A Web API collection response: {"@odata.context": ..., "value": [...]}
-        for index, record in enumerate(document["value"]):
-            yield RecordEntry(record, None, index)
-    else:
-        yield RecordEntry(document, 1, 0)
+    """Yield the object of a JSON file, or each element of its top-level array (or of a Web API
+    response's ``value``), with the line where it starts, read one record at a time."""
+    with mapped_file(path) as data:
+        layout = json_layout(data, path, 1 << 20)
+        for index, (start, end, line) in enumerate(iter_elements(data, layout)):
+            text = data[start:end]
+            try:
+                record = loads_exact(text)
+            except orjson.JSONDecodeError as error:
+                raise json_record_error(path, line, text, error.msg) from None
+            yield RecordEntry(record, line, index)
 
 
 class CsvText(str):

@@ -27,7 +27,9 @@ import orjson
 from dvschema.diagnostics import WorkerError
 from dvschema.validation.jsonvalues import dumps_record
 from dvschema.validation.model import SEVERITY_RANK, Violation, rejects
-from dvschema.validation.readers import iter_record_file, jsonl_line_error, open_record_file, record_format
+from dvschema.validation.jsonarray import JsonLayout, array_spans, count_newlines, json_layout, skip_bom
+from dvschema.validation.readers import (iter_record_file, json_record_error, jsonl_line_error, mapped_file,
+                                         record_format)
 from dvschema.validation.validator import RecordEntry, Validator
 
 if TYPE_CHECKING:  # the model is only named in annotations: validation never imports pydantic itself
@@ -113,19 +115,37 @@ def _every_record(data: Buffer, start: int, stop: int) -> tuple[int, int, list[t
     return lines, records, candidates
 
 
+def _every_element(data: Buffer, start: int, stop: int) -> tuple[int, int, list[tuple[int, int, int, int, bool]]]:
+    """Without the screen: every element of a JSON array block is a record for the rules (the shape
+    of ``scan_elements``: lines count newlines)."""
+    candidates = []
+    lines = 0
+    counted = start
+    for index, (begin, end) in enumerate(array_spans(data, start, stop)):
+        lines += count_newlines(data, counted, begin)
+        counted = begin
+        candidates.append((lines, index, begin, end, False))
+    return lines + count_newlines(data, counted, stop), len(candidates), candidates
+
+
 def check_block(validator: Validator, data: Buffer, start: int, stop: int, threshold: int,
-                place: tuple[str, int, int] | None = None) -> BlockResult:
+                place: tuple[str, int, int] | None = None, elements: bool = False) -> BlockResult:
     """Check the whole JSONL lines of ``data[start:stop]``: their counts, and the records with
     findings, judged against the ``threshold`` rank. Numbered from the block's first line (0) and
     not placed in the file, unless ``place`` gives the path, the block's first line number and its
     first record index (then the result is :func:`located` already, its findings built once).
-    A record itself is not kept: its bytes are in ``data`` (see :func:`record_at`).
+    ``elements``: the block holds elements of a JSON array (:mod:`~dvschema.validation.jsonarray`),
+    not lines. A record itself is not kept: its bytes are in ``data`` (see :func:`record_at`).
     """
     path, first_line, first_index = place if place is not None else (None, 0, 0)
     _populate(data, start, stop)
     screen = validator.screen
-    lines, records, candidates = (screen.scan(data, start, stop) if screen is not None
-                                  else _every_record(data, start, stop))
+    if elements:
+        lines, records, candidates = (screen.scan_elements(data, start, stop) if screen is not None
+                                      else _every_element(data, start, stop))
+    else:
+        lines, records, candidates = (screen.scan(data, start, stop) if screen is not None
+                                      else _every_record(data, start, stop))
     findings = []
     check = validator.screened_line_violations
     for line, index, begin, end, verdict in candidates:
@@ -154,9 +174,15 @@ def located(result: BlockResult, path: str, first_line: int, first_index: int) -
 
 
 def record_at(data: Buffer, finding: BlockFinding) -> orjson.Fragment:
-    """The record of a finding as its line's JSON text, to be written as it is (only rejected records
-    are asked for)."""
-    return orjson.Fragment(data[finding.start:finding.end].strip())
+    """The record of a finding as its JSON text, to be written as it is (only rejected records
+    are asked for): one line, as a JSON array's element spread over lines is joined."""
+    return orjson.Fragment(one_line(data[finding.start:finding.end].strip()))
+
+
+def one_line(text: bytes) -> bytes:
+    """JSON text on one line: outside strings a line break is white space, and inside a string it is
+    always escaped, so replacing breaks with spaces keeps the value."""
+    return text.replace(b"\r", b" ").replace(b"\n", b" ") if b"\n" in text or b"\r" in text else text
 
 
 # Worker results cross the pipe as marshal data of plain tuples: several times cheaper to write and
@@ -201,27 +227,9 @@ def _populate(data: Buffer, start: int, stop: int) -> None:
             pass  # an older kernel: the pages are mapped as they are read
 
 
-@contextlib.contextmanager
-def mapped_file(path: str) -> Iterator[Buffer]:
-    """The bytes of a file, mapped into memory: blocks are scanned in place, and worker processes
-    share the pages. A file that cannot be mapped (a pipe) is read whole."""
-    with open_record_file(path) as handle:
-        try:
-            size = os.fstat(handle.fileno()).st_size
-            data: Buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        except (OSError, ValueError):
-            data = handle.read()
-        try:
-            yield data
-        finally:
-            if isinstance(data, mmap.mmap):
-                data.close()
-
-
-def block_bounds(data: Buffer, size: int = BLOCK_SIZE) -> Iterator[tuple[int, int]]:
-    """Byte ranges of about ``size`` that hold whole lines, covering ``data``."""
+def block_bounds(data: Buffer, size: int = BLOCK_SIZE, start: int = 0) -> Iterator[tuple[int, int]]:
+    """Byte ranges of about ``size`` that hold whole lines, covering ``data`` from ``start``."""
     total = len(data)
-    start = 0
     while start < total:
         newline = data.find(b"\n", start + size) if start + size < total else -1
         stop = total if newline < 0 else newline + 1
@@ -259,7 +267,7 @@ class _Claims:
 
 
 def _worker_main(sender: Any, validator: Validator, data: Buffer, bounds: list[tuple[int, int]],
-                 claims: _Claims, threshold: int, share: int) -> None:
+                 claims: _Claims, threshold: int, share: int, elements: bool) -> None:
     """A forked worker: claim blocks one at a time, check each and send its result to the parent
     (the pipe's buffer bounds how far it runs ahead)."""
     # Ctrl-C reaches the whole process group: the parent stops the workers itself.
@@ -267,7 +275,8 @@ def _worker_main(sender: Any, validator: Validator, data: Buffer, bounds: list[t
     try:
         while (number := claims.claim(share)) is not None:
             start, stop = bounds[number]
-            sender.send_bytes(pack_result(number, check_block(validator, data, start, stop, threshold)))
+            sender.send_bytes(pack_result(number, check_block(validator, data, start, stop, threshold,
+                                                              elements=elements)))
     except Exception as error:  # shown by the parent, which knows how to report it
         import pickle
 
@@ -277,10 +286,10 @@ def _worker_main(sender: Any, validator: Validator, data: Buffer, bounds: list[t
 
 
 def _spawned_worker_main(sender: Any, validator: Validator, path: str, bounds: list[tuple[int, int]],
-                         claims: _Claims, threshold: int, share: int) -> None:
+                         claims: _Claims, threshold: int, share: int, elements: bool) -> None:
     """A worker started without fork (spawn): it maps the file itself, then works as a forked one."""
     with mapped_file(path) as data:
-        _worker_main(sender, validator, data, bounds, claims, threshold, share)
+        _worker_main(sender, validator, data, bounds, claims, threshold, share, elements)
 
 
 def worker_start_method() -> str | None:
@@ -305,8 +314,10 @@ def _widen_pipe(connection: Any) -> None:
 
 
 def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, jobs: int = 1,
-                summary: RunSummary | None = None) -> Iterator[tuple[BlockResult, int, int]]:
+                summary: RunSummary | None = None, layout: JsonLayout | None = None
+                ) -> Iterator[tuple[BlockResult, int, int]]:
     """Check JSONL bytes block by block; yield ``(result, start, stop)`` in file order, located.
+    With a ``layout``, the bytes are a JSON file and its blocks of array elements are checked.
 
     With ``jobs > 1``, this process and ``jobs - 1`` forked workers each claim the next unchecked
     block whenever they are free (:class:`_Claims`); workers send their results through their own
@@ -317,7 +328,8 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
     file and rebuild the validator); when neither can start, one process checks the file and a
     note in ``summary.notes`` says so (``summary.processes`` is the most processes a file used).
     """
-    bounds = list(block_bounds(data, BLOCK_SIZE))
+    elements = layout is not None
+    bounds = layout.blocks if layout is not None else list(block_bounds(data, BLOCK_SIZE, skip_bom(data)))
     method = worker_start_method() if jobs > 1 and len(bounds) >= 2 else None
     if jobs > 1 and len(bounds) >= 2 and (method is None or (method == "spawn" and not _can_spawn(path))):
         if summary is not None:
@@ -329,10 +341,10 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
         jobs = 1
     if summary is not None:
         summary.processes = max(summary.processes, jobs)
-    first_line, first_index = 1, 0
+    first_line, first_index = layout.first_line if layout is not None else 1, 0
     if jobs <= 1:
         for start, stop in bounds:
-            result = check_block(validator, data, start, stop, threshold, (path, first_line, first_index))
+            result = check_block(validator, data, start, stop, threshold, (path, first_line, first_index), elements)
             yield result, start, stop
             first_line += result.lines
             first_index += result.records
@@ -354,7 +366,8 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
             _widen_pipe(sender)
             if method == "spawn":
                 process = context.Process(target=_spawned_worker_main, daemon=True,
-                                          args=(sender, validator, path, bounds, claims, threshold, share))
+                                          args=(sender, validator, path, bounds, claims, threshold, share,
+                                                elements))
                 process.start()
                 sender.close()
                 receivers.append(receiver)
@@ -366,7 +379,7 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
             if worker == 0:
                 try:
                     receiver.close()
-                    _worker_main(sender, validator, data, bounds, claims, threshold, share)
+                    _worker_main(sender, validator, data, bounds, claims, threshold, share, elements)
                 finally:
                     os._exit(0)  # no atexit handlers, no flushing of the parent's buffers
             sender.close()
@@ -382,7 +395,8 @@ def check_jsonl(validator: Validator, data: Buffer, path: str, threshold: int, j
                     mine = claims.claim(0, below=number + ahead)
                     if mine is not None:  # placed at once when it is the next block to yield
                         place = (path, first_line, first_index) if mine == number else None
-                        pending[mine] = (check_block(validator, data, *bounds[mine], threshold, place), place)
+                        pending[mine] = (check_block(validator, data, *bounds[mine], threshold, place, elements),
+                                         place)
                         continue
                 if receiver is not None:
                     try:
@@ -531,8 +545,9 @@ def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on
         name = str(path)
         run.summary.files += 1
         run.summary.file_names.append(name)
-        if not previous and record_format(name) == "jsonl":
-            yield from _validate_jsonl(validator, name, jobs, run)
+        kind = record_format(name)
+        if not previous and kind != "csv":
+            yield from _validate_buffer(validator, name, kind, jobs, run)
         else:
             yield from _validate_entries(validator, name, previous, run, csv_delimiter)
         if run.stopped:
@@ -555,11 +570,13 @@ def _validate_entries(validator: Validator, name: str, previous: dict | None, ru
             return
 
 
-def _validate_jsonl(validator: Validator, name: str, jobs: int, run: _Run) -> Iterator[Violation]:
+def _validate_buffer(validator: Validator, name: str, kind: str, jobs: int, run: _Run) -> Iterator[Violation]:
+    """A JSONL or JSON file, mapped and checked in blocks (of lines, or of a JSON array's elements)."""
     summary = run.summary
     before = summary.records  # the records of the files before this one
     with mapped_file(name) as data:
-        for result, start, stop in check_jsonl(validator, data, name, run.threshold, jobs, summary):
+        layout = json_layout(data, name, BLOCK_SIZE) if kind == "json" else None
+        for result, start, stop in check_jsonl(validator, data, name, run.threshold, jobs, summary, layout):
             for finding in result.findings:
                 if finding.rejected:
                     summary.rejected += 1
@@ -570,9 +587,10 @@ def _validate_jsonl(validator: Validator, name: str, jobs: int, run: _Run) -> It
                     summary.records = before + finding.index + 1
                     return
             if result.bad_line is not None:
-                raise jsonl_line_error(name, *result.bad_line)
+                raise (jsonl_line_error if layout is None else json_record_error)(name, *result.bad_line)
             if run.valid_out is not None:
-                _write_valid(run.valid_out, data, start, stop, [f for f in result.findings if f.rejected])
+                rejected = [f for f in result.findings if f.rejected]
+                (_write_valid if layout is None else _write_valid_elements)(run.valid_out, data, start, stop, rejected)
             run.counted(summary.records + result.records)
 
 
@@ -586,6 +604,14 @@ def _write_valid(out: IO[bytes], data: Buffer, start: int, stop: int, rejected: 
     out.write(tail)
     if tail and not tail.endswith(b"\n"):
         out.write(b"\n")
+
+
+def _write_valid_elements(out: IO[bytes], data: Buffer, start: int, stop: int, rejected: list[BlockFinding]) -> None:
+    """Write the elements of a JSON array block to ``out``, one per line, without the rejected ones."""
+    skipped = {finding.start for finding in rejected}
+    for begin, end in array_spans(data, start, stop):
+        if begin not in skipped:
+            out.write(one_line(data[begin:end]) + b"\n")
 
 
 def load_previous(path: str | Path, table: Table) -> dict[Any, dict]:
