@@ -2,7 +2,8 @@
 
 Run: python benchmarks/validate_bench.py [--records N] [--seed S]
 Generates records for seed 000's msdyn_botsession (fixed seed, about 10% invalid across the
-rules), writes them as JSONL, and prints records per second with the ratios against the goals:
+rules), writes them as JSONL (and as an indented JSON array, timed against the JSONL file: goal
+>= 0.5 of its speed, with the peak memory of validating each), and prints records per second with the ratios against the goals:
 dvschema on one core >= 0.6 of the orjson floor, >= 30x jsonschema, >= 1.5x jsonschema-rs,
 and --jobs 2 >= 1.8x one job. "dvschema" is the main job, ``validate_files`` on the file with
 every finding collected; the library's line and dict paths are printed beside it. Each figure is
@@ -102,17 +103,33 @@ class FileRunner:
 
         context = multiprocessing.get_context("fork")
         self.connection, served = context.Pipe()
-        self.process = context.Process(target=self._serve, args=(served, validator, path), daemon=True)
+        self.path = path
+        self.process = context.Process(target=self._serve, args=(served, validator), daemon=True)
         self.process.start()
 
     @staticmethod
-    def _serve(connection: object, validator: Validator, path: Path) -> None:
-        while (jobs := connection.recv()) is not None:
-            connection.send(sum(1 for _ in validate_files(validator, [path], jobs=jobs)))
+    def _serve(connection: object, validator: Validator) -> None:
+        while (request := connection.recv()) is not None:
+            jobs, path = request
+            if jobs == "peak":  # in a fresh child, whose own peak is measured alone
+                child = os.fork()
+                if child == 0:
+                    sum(1 for _ in validate_files(validator, [path]))
+                    os._exit(0)
+                connection.send(os.wait4(child, 0)[2].ru_maxrss * 1024)
+            else:
+                connection.send(sum(1 for _ in validate_files(validator, [path], jobs=jobs)))
 
-    def findings(self, jobs: int) -> int:
-        """Run validate_files on the file with ``jobs`` processes; the number of findings."""
-        self.connection.send(jobs)
+    def findings(self, jobs: int, path: Path | None = None) -> int:
+        """Run validate_files on the file (default: the JSONL file) with ``jobs`` processes; the
+        number of findings."""
+        self.connection.send((jobs, path or self.path))
+        return self.connection.recv()
+
+    def peak_memory(self, path: Path) -> int:
+        """The peak resident memory, in bytes, of a process (forked from the small helper) that
+        validates ``path`` in one job."""
+        self.connection.send(("peak", path))
         return self.connection.recv()
 
     def close(self) -> None:
@@ -213,6 +230,8 @@ def main() -> None:
         runner = FileRunner(validator, path) if hasattr(os, "fork") else None
         records = make_records(args.records, args.seed)
         path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
+        array_path = Path(folder) / "records.json"  # the same records as a JSON array, one key a line
+        array_path.write_bytes(orjson.dumps(records, option=orjson.OPT_INDENT_2))
         del records
         lines = path.read_bytes().splitlines()
         count = len(lines)
@@ -228,6 +247,10 @@ def main() -> None:
                                          else sum(1 for _ in validate_files(validator, [path], jobs=jobs)))
             return run
 
+        def dvschema_array() -> None:
+            found["json array"] = (runner.findings(1, array_path) if runner is not None
+                                   else sum(1 for _ in validate_files(validator, [array_path])))
+
         def dvschema_lines() -> None:
             found["lines"] = sum(1 for line in lines for _ in validator.iter_line_violations(line))
 
@@ -235,17 +258,21 @@ def main() -> None:
             found["dicts"] = sum(1 for line in lines for _ in validator.iter_violations(orjson.loads(line)))
 
         contenders = {"floor": floor, "jobs=1": dvschema_file(1), "jobs=2": dvschema_file(2),
-                      "lines": dvschema_lines, "dicts": dvschema_dicts}
+                      "json array": dvschema_array, "lines": dvschema_lines, "dicts": dvschema_dicts}
         if hasattr(os, "fork"):  # what two processes gain on this machine right now, for the --jobs figure
             one_job = best_times({"jobs=1": contenders["jobs=1"]}, 1)["jobs=1"]
             steps = steps_for(one_job / 2)
             contenders.update({"loop x1": lambda: busy_loops(1, steps), "loop x2": lambda: busy_loops(2, steps)})
         rounds = round_times(contenders, args.repeats)
         times = {name: min(runs) for name, runs in rounds.items()}
+        peaks = {}
         if runner is not None:
+            peaks = {"JSONL": runner.peak_memory(path), "JSON array": runner.peak_memory(array_path)}
             runner.close()
+        sizes = {"JSONL": path.stat().st_size, "JSON array": array_path.stat().st_size}
         floor_rate = rate(count, times["floor"])
         file_rate = {jobs: rate(count, times[f"jobs={jobs}"]) for jobs in (1, 2)}
+        array_rate = rate(count, times["json array"])
         lines_rate = rate(count, times["lines"])
         dicts_rate = rate(count, times["dicts"])
         if len(set(found.values())) != 1:
@@ -295,6 +322,10 @@ def main() -> None:
         print("  per round, --jobs 2 speed-up (what two processes of a pure-Python loop gain on this machine in"
               " the same round):")
         print("  " + ", ".join(f"{speed_up:.2f} ({ceiling:.2f})" for speed_up, ceiling in pairs))
+    print(f"dvschema validate_files, JSON array : {array_rate:12,.0f} rec/s  ratio to JSONL {array_rate / one:.2f}"
+          f" (goal >= 0.5)")
+    for kind, peak in peaks.items():
+        print(f"  peak memory validating the {kind} file ({sizes[kind] / 2**20:,.0f} MB): {peak / 2**20:,.0f} MB")
     print(f"dvschema iter_line_violations(bytes): {lines_rate:12,.0f} rec/s  ratio to floor "
           f"{lines_rate / floor_rate:.2f}")
     print(f"dvschema iter_violations(dict)      : {dicts_rate:12,.0f} rec/s  (orjson.loads included)")
