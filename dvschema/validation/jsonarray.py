@@ -190,7 +190,12 @@ def _object_or_value(data: Any, start: int, size: int, array_blocks: Callable[..
         if data[position:position + 1] != b'"':
             raise ValueError(("expected a key", position))
         key_end = value_span(data, position)
-        key = orjson.loads(data[position:key_end])
+        try:
+            key = orjson.loads(data[position:key_end]) if key_end > position else None
+        except orjson.JSONDecodeError:
+            key = None
+        if type(key) is not str:
+            raise ValueError(("expected a key", position))
         position = _skip_space(data, key_end)
         if data[position:position + 1] != b":":
             raise ValueError(("expected a colon", position))
