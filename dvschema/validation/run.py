@@ -4,8 +4,9 @@ JSONL files are mapped into memory and checked in blocks of whole lines (about 1
 compiled screen (:mod:`dvschema.validation.screen`) passes over the records it can vouch for; the
 others are parsed and checked by the rules. With ``jobs > 1`` this process and forked workers
 each claim the next block when they are free; workers send their findings back through pipes and
-this process yields them in file order, so memory stays constant. JSON and CSV files, and runs with previous records, are checked record
-by record in this process. The core yields located :class:`Violation` objects; reporters and the
+this process yields them in file order, so memory stays constant. JSON files are checked the same way, in
+blocks of whole array elements (:mod:`dvschema.validation.jsonarray`). CSV files, and runs with previous
+records, are checked record by record in this process. The core yields located :class:`Violation` objects; reporters and the
 CLI decide what to print.
 """
 
@@ -535,8 +536,8 @@ def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on
     """Validate record files (``-``: standard input); yield located violations; write the valid/rejected
     split if asked.
 
-    JSONL records go to ``valid_out`` as their original lines; JSON and CSV records as JSON. CSV
-    files are read with ``csv_delimiter``, or the one sniffed from each file.
+    JSONL and JSON records go to ``valid_out`` as their original text (one line each); CSV records as JSON.
+    CSV files are read with ``csv_delimiter``, or the one sniffed from each file.
     ``progress`` is called with the running summary about every 10,000 records and after each file.
     """
     run = _Run(summary if summary is not None else RunSummary(), fail_on, max_violations, valid_out,
