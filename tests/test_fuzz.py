@@ -59,6 +59,8 @@ def _spell(pairs, spacing: str, duplicate: str) -> bytes:
         items.append(f"{json.dumps(pairs[0][0])}:null")
     elif duplicate == "null before" and pairs:
         items.insert(0, f"{json.dumps(pairs[-1][0])}:null")
+    elif duplicate == "unknown null before":  # an unknown column, null first and with a value last
+        items = ['"msdyn_nmae":null', *items, '"msdyn_nmae":1']
     return ("{" + spacing.join(items) + "}").encode()
 
 
@@ -71,7 +73,7 @@ def test_hypothesis_screen_agrees_with_the_rules(table_name):
     plain.screen = None
 
     @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-    @given(pairs=_records(table), spacing=st.sampled_from([",", ", ", " ,\t"]), duplicate=st.sampled_from(["none", "null after", "null before"]))
+    @given(pairs=_records(table), spacing=st.sampled_from([",", ", ", " ,\t"]), duplicate=st.sampled_from(["none", "null after", "null before", "unknown null before"]))
     def check(pairs, spacing, duplicate):
         line = _spell(pairs, spacing, duplicate)
         expected = [(v.rule, v.column, v.value, v.message) for v in plain.iter_violations(loads_exact(line))]

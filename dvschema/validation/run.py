@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, IO, Any, Callable, Iterable, Iterator, NamedTu
 
 import orjson
 
-from dvschema.diagnostics import WorkerError
+from dvschema.diagnostics import InputError, WorkerError
 from dvschema.validation.jsonvalues import dumps_record
 from dvschema.validation.model import SEVERITY_RANK, Violation, rejects
 from dvschema.validation.jsonarray import JsonLayout, array_spans, count_newlines, json_layout, skip_bom
@@ -562,10 +562,14 @@ def _validate_entries(validator: Validator, name: str, previous: dict | None, ru
     entries = iter_record_file(name, validator.table, delimiter, run.summary.notes)
     for entry, violations in check_entries(validator, entries, previous=previous):
         run.counted(run.summary.records + 1)
-        if run.is_rejected(violations):
-            run.write_rejected(name, entry.line, entry.record, violations)
-        elif run.valid_out is not None:
-            run.valid_out.write(dumps_record(entry.record) + b"\n")
+        try:
+            if run.is_rejected(violations):
+                run.write_rejected(name, entry.line, entry.record, violations)
+            elif run.valid_out is not None:
+                run.valid_out.write(dumps_record(entry.record) + b"\n")
+        except TypeError as error:  # orjson writes at most 254 levels of nesting
+            raise InputError.at(name, entry.line, "cannot write the record to the output", found=str(error),
+                                expected="a record nested less deeply") from None
         yield from run.counted_findings([violation.at(name, entry.line, entry.index) for violation in violations])
         if run.stopped:
             return
