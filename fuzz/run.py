@@ -4,10 +4,12 @@ options]``, for example ``python fuzz/run.py screen -max_total_time=5``. The cor
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DVSCHEMA_NO_CACHE", "1")  # fuzzed pages must not fill the user's parse cache
 
 import atheris  # noqa: E402
 

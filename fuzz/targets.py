@@ -17,7 +17,6 @@ runs each on its seed corpus, and ``.ci/run`` runs each for a few seconds.
 from __future__ import annotations
 
 import functools
-import os
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -140,7 +139,3 @@ def write_seed_corpus(target: str, folder: Path) -> None:
         return
     for number, data in enumerate(seed_inputs(target)):
         (folder / f"seed-{number:04d}").write_bytes(data)
-
-
-if os.environ.get("DVSCHEMA_FUZZ_NO_CACHE", "1") == "1":
-    os.environ.setdefault("DVSCHEMA_NO_CACHE", "1")  # fuzzing parses must not fill the user's cache
