@@ -106,17 +106,19 @@ def test_outputs_of_a_completed_run_are_in_place_and_no_temporary_file_is_left(t
     assert _leftovers(tmp_path) == []
 
 
-def _live_csv(tmp_path: Path) -> Path:
+def _live_run(tmp_path: Path) -> tuple[Path, Path, Path, subprocess.Popen]:
+    """A validation reading a CSV file from a FIFO that the test writes as it goes: the FIFO, the
+    two output paths and the running process."""
     fifo = tmp_path / "live.csv"
     os.mkfifo(fifo)
-    return fifo
-
-
-def test_ctrl_c_exits_130_and_leaves_no_output_file(tmp_path):
-    fifo = _live_csv(tmp_path)
     valid, rejected = tmp_path / "valid.jsonl", tmp_path / "rejected.jsonl"
     process = _dvschema("validate", "--schema", str(SEED_BOTSESSION), "--valid-out", str(valid),
                         "--rejected-out", str(rejected), str(fifo))
+    return fifo, valid, rejected, process
+
+
+def test_ctrl_c_exits_130_and_leaves_no_output_file(tmp_path):
+    fifo, valid, rejected, process = _live_run(tmp_path)
     with open(fifo, "w") as writer:
         writer.write(CSV_HEADER + CSV_ROW * 3)
         writer.flush()
@@ -135,10 +137,7 @@ def test_ctrl_c_exits_130_and_leaves_no_output_file(tmp_path):
 
 
 def test_a_closed_stdout_stops_the_run_with_exit_141_and_no_output_file(tmp_path):
-    fifo = _live_csv(tmp_path)
-    valid, rejected = tmp_path / "valid.jsonl", tmp_path / "rejected.jsonl"
-    process = _dvschema("validate", "--schema", str(SEED_BOTSESSION), "--valid-out", str(valid),
-                        "--rejected-out", str(rejected), str(fifo))
+    fifo, valid, rejected, process = _live_run(tmp_path)
     with open(fifo, "w") as writer:
         writer.write(CSV_HEADER + CSV_ROW)
         writer.flush()

@@ -1040,6 +1040,34 @@ static PyObject *structure_error(const char *reason, const char *at, const char 
     return NULL;
 }
 
+/* Append the pair (a, b) to list; -1 on failure. */
+static int append_pair(PyObject *list, Py_ssize_t a, Py_ssize_t b) {
+    PyObject *pair = Py_BuildValue("(nn)", a, b);
+    int failed = !pair || PyList_Append(list, pair) < 0;
+    Py_XDECREF(pair);
+    return failed ? -1 : 0;
+}
+
+/*
+ * The next element of a block of array_blocks at *p (after white space and a comma): its end,
+ * with *p moved to its start. NULL at the end of the block, or (with ValueError set) where no
+ * value starts.
+ */
+static const char *next_element(const char **p, const char *end, const char *data) {
+    const char *q = skip_space(*p, end);
+    if (q < end && *q == ',')
+        q = skip_space(q + 1, end);
+    *p = q;
+    if (q >= end)
+        return NULL;
+    const char *after = value_end(q, end);
+    if (!after || after == q) {
+        structure_error("not a JSON value", q, data);
+        return NULL;
+    }
+    return after;
+}
+
 /*
  * array_blocks(buffer, start, size) -> (blocks, end): the elements of the JSON array whose first
  * element (or closing bracket) is at or after start, in blocks of whole elements of about size
@@ -1081,24 +1109,16 @@ static PyObject *array_blocks(PyObject *module, PyObject *args) {
                 goto done;
             }
             if (next - block >= size) {
-                PyObject *pair = Py_BuildValue("(nn)", (Py_ssize_t)(block - data), (Py_ssize_t)(next - data));
-                if (!pair || PyList_Append(blocks, pair) < 0) {
-                    Py_XDECREF(pair);
+                if (append_pair(blocks, block - data, next - data) < 0)
                     goto done;
-                }
-                Py_DECREF(pair);
                 block = next;
             }
             p = next;
             continue;
         }
         if (p < end && *p == ']') {
-            PyObject *pair = Py_BuildValue("(nn)", (Py_ssize_t)(block - data), (Py_ssize_t)(p - data));
-            if (!pair || PyList_Append(blocks, pair) < 0) {
-                Py_XDECREF(pair);
+            if (append_pair(blocks, block - data, p - data) < 0)
                 goto done;
-            }
-            Py_DECREF(pair);
             result = Py_BuildValue("(Nn)", blocks, (Py_ssize_t)(p + 1 - data));
             blocks = NULL;
             goto done;
@@ -1125,21 +1145,14 @@ static PyObject *array_spans(PyObject *module, PyObject *args) {
     const char *data = view.buf;
     PyObject *spans = PyList_New(0);
     while (spans) {
-        p = skip_space(p, end);
-        if (p < end && *p == ',')
-            p = skip_space(p + 1, end);
-        if (p >= end)
-            break;
-        const char *after = value_end(p, end);
-        if (!after || after == p) {
-            Py_CLEAR(spans);
-            structure_error("not a JSON value", p, data);
+        const char *after = next_element(&p, end, data);
+        if (!after) {
+            if (PyErr_Occurred())
+                Py_CLEAR(spans);
             break;
         }
-        PyObject *pair = Py_BuildValue("(nn)", (Py_ssize_t)(p - data), (Py_ssize_t)(after - data));
-        if (!pair || PyList_Append(spans, pair) < 0)
+        if (append_pair(spans, p - data, after - data) < 0)
             Py_CLEAR(spans);
-        Py_XDECREF(pair);
         p = after;
     }
     PyBuffer_Release(&view);
@@ -1173,15 +1186,10 @@ static PyObject *Screen_scan_elements(Screen *self, PyObject *args) {
     Py_ssize_t lines = 0, records = 0;
     PyObject *flagged = PyList_New(0);
     while (flagged) {
-        p = skip_space(p, end);
-        if (p < end && *p == ',')
-            p = skip_space(p + 1, end);
-        if (p >= end)
-            break;
-        const char *after = value_end(p, end);
-        if (!after || after == p) {
-            Py_CLEAR(flagged);
-            structure_error("not a JSON value", p, data);
+        const char *after = next_element(&p, end, data);
+        if (!after) {
+            if (PyErr_Occurred())
+                Py_CLEAR(flagged);
             break;
         }
         lines += count_newlines(counted, p);

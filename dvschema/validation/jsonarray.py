@@ -49,19 +49,21 @@ def count_newlines(data: Any, start: int, stop: int) -> int:
     return data[start:stop].count(b"\n")
 
 
-def _skip_space(data: Any, position: int) -> int:
-    return _SPACE.match(data, position).end()
+def _skip_space(data: Any, position: int, stop: int | None = None) -> int:
+    return _SPACE.match(data, position, len(data) if stop is None else stop).end()
 
 
-def _value_end_python(data: Any, start: int) -> int:
-    """The end of the JSON value at ``start`` by its structure (-1: cut off or mismatched)."""
-    if start >= len(data):
+def _value_end_python(data: Any, start: int, stop: int | None = None) -> int:
+    """The end of the JSON value at ``start`` (before ``stop``) by its structure (-1: cut off or
+    mismatched)."""
+    stop = len(data) if stop is None else stop
+    if start >= stop:
         return -1
     if data[start] not in b'[{"':
-        match = _SCALAR.match(data, start)
+        match = _SCALAR.match(data, start, stop)
         return match.end() if match else -1
     closers: list[int] = []
-    for match in _TOKEN.finditer(data, start):
+    for match in _TOKEN.finditer(data, start, stop):
         token = match.group()
         first = token[0]
         if first == ord('"'):
@@ -109,15 +111,14 @@ def _array_blocks_python(data: Any, start: int, size: int) -> tuple[list[tuple[i
 def _array_spans_python(data: Any, start: int, stop: int) -> list[tuple[int, int]]:
     """What ``_screen.array_spans`` gives, in Python."""
     spans = []
-    view = data[:stop] if stop < len(data) else data
     position = start
     while True:
-        position = _skip_space(view, position)
-        if view[position:position + 1] == b",":
-            position = _skip_space(view, position + 1)
+        position = _skip_space(data, position, stop)
+        if position < stop and data[position:position + 1] == b",":
+            position = _skip_space(data, position + 1, stop)
         if position >= stop:
             return spans
-        after = _value_end_python(view, position)
+        after = _value_end_python(data, position, stop)
         if after <= position:
             raise ValueError(("not a JSON value", position))
         spans.append((position, after))
