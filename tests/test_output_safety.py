@@ -160,21 +160,38 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists() or not hasattr(os, "fork"), reason="needs Linux /proc")
-def test_a_killed_worker_is_named_with_its_signal_and_no_output_is_written(tmp_path):
+def _stalled_jobs_run(tmp_path: Path) -> tuple[Path, subprocess.Popen, list[int]]:
+    """A --jobs 2 run over about six blocks of 1 MB whose stdout is not read: the parent stalls on a
+    full pipe, and so does the worker on its own, holding a block it claimed. The rejected-out path,
+    the process (in a session of its own, as a shell's job) and its workers."""
     data = tmp_path / "big.jsonl"
     lines = INVALID.read_bytes()
-    data.write_bytes(lines * (6_000_000 // len(lines)))  # about six blocks of 1 MB
+    data.write_bytes(lines * (6_000_000 // len(lines)))
     rejected = tmp_path / "rejected.jsonl"
-    # stdout is not read until the worker is dead: the parent stalls on a full pipe, and so does the
-    # worker on its own, holding a block it claimed.
     process = _dvschema("validate", "--schema", str(SEED_BOTSESSION), "--jobs", "2", "--rejected-out",
-                        str(rejected), str(data))
+                        str(rejected), str(data), start_new_session=True)
     deadline = time.monotonic() + 30
     while not (workers := _children(process.pid)) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert workers, "no worker started"
     time.sleep(0.3)
+    return rejected, process, workers
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists() or not hasattr(os, "fork"), reason="needs Linux /proc")
+def test_ctrl_c_on_a_jobs_run_exits_130_and_stops_the_workers(tmp_path):
+    rejected, process, workers = _stalled_jobs_run(tmp_path)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr.decode().endswith("dvschema: interrupted; no output was written\n")
+    assert not Path(f"/proc/{workers[0]}").exists()
+    assert not rejected.exists() and _leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists() or not hasattr(os, "fork"), reason="needs Linux /proc")
+def test_a_killed_worker_is_named_with_its_signal_and_no_output_is_written(tmp_path):
+    rejected, process, workers = _stalled_jobs_run(tmp_path)
     os.kill(workers[0], signal.SIGKILL)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 2
