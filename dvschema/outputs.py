@@ -12,11 +12,22 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 from dvschema.diagnostics import InputError
+
+
+def is_stream(path: Path) -> bool:
+    """True for an existing target that is no regular file (``/dev/stdout``, ``/dev/null``, a named
+    pipe): it is written as the run goes, never replaced by a renamed file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -53,6 +64,8 @@ def check_outputs(outputs: dict[str, Path | None], inputs: Iterable[Path]) -> No
             raise InputError.at(str(path), None, f"{option} is the same file as {seen[key]}",
                                 found=str(path), expected="a separate file for each output")
         seen[key] = option
+        if is_stream(path):
+            continue
         folder = path.parent if str(path.parent) else Path(".")
         if not folder.is_dir():
             raise InputError.at(str(path), None, f"cannot write {option}", found=f"no folder {folder}",
@@ -71,9 +84,15 @@ class AtomicOutputs:
 
     def __init__(self) -> None:
         self._open: list[tuple[IO[bytes], str, Path]] = []
+        self._streams: list[IO[bytes]] = []
 
     def open(self, target: Path) -> IO[bytes]:
-        """A binary stream whose content becomes ``target`` on :meth:`commit`."""
+        """A binary stream whose content becomes ``target`` on :meth:`commit` (a stream target such as
+        ``/dev/stdout`` is written directly: it has no content to keep whole)."""
+        if is_stream(target):
+            stream = open(target, "wb")
+            self._streams.append(stream)
+            return stream
         try:
             handle, temporary = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".",
                                                  prefix=f".{target.name}.", suffix=".partial")
@@ -86,6 +105,9 @@ class AtomicOutputs:
 
     def commit(self) -> None:
         """Rename every temporary file over its target (the run completed)."""
+        for stream in self._streams:
+            stream.close()
+        self._streams.clear()
         for stream, temporary, target in self._open:
             stream.close()
             os.chmod(temporary, 0o666 & ~_umask())
@@ -94,6 +116,10 @@ class AtomicOutputs:
 
     def discard(self) -> None:
         """Remove every temporary file not committed."""
+        for stream in self._streams:
+            with contextlib.suppress(OSError):
+                stream.close()
+        self._streams.clear()
         for stream, temporary, _ in self._open:
             with contextlib.suppress(OSError):
                 stream.close()

@@ -106,6 +106,21 @@ def test_outputs_of_a_completed_run_are_in_place_and_no_temporary_file_is_left(t
     assert _leftovers(tmp_path) == []
 
 
+def test_a_stream_target_is_written_as_it_goes_and_never_replaced(tmp_path):
+    import threading
+
+    target = tmp_path / "rejected.fifo"
+    os.mkfifo(target)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(target.read_bytes()))
+    reader.start()
+    result = _run("validate", "--schema", str(SEED_BOTSESSION), "--rejected-out", str(target), str(INVALID))
+    reader.join(timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert len(received[0].splitlines()) == 14  # the 14 rejected records of the fixture
+    assert target.is_fifo() and _leftovers(tmp_path) == []
+
+
 def _live_run(tmp_path: Path) -> tuple[Path, Path, Path, subprocess.Popen]:
     """A validation reading a CSV file from a FIFO that the test writes as it goes: the FIFO, the
     two output paths and the running process."""
