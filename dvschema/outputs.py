@@ -21,13 +21,22 @@ from dvschema.diagnostics import InputError
 
 
 def is_stream(path: Path) -> bool:
-    """True for an existing target that is no regular file (``/dev/stdout``, ``/dev/null``, a named
-    pipe): it is written as the run goes, never replaced by a renamed file."""
+    """True for a target under /dev or /proc (``/dev/stdout``, ``/dev/stderr``, ``/dev/fd/3``), or an
+    existing target that is no regular file (a named pipe): it is written as the run goes, never
+    replaced by a renamed file."""
+    if os.path.abspath(path).startswith(("/dev/", "/proc/")):
+        return True
     try:
         mode = os.stat(path).st_mode
     except OSError:
         return False
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def replaced_file(target: Path) -> Path:
+    """The file a completed run replaces: the end of the chain when ``target`` is a symbolic link (the
+    link itself stays)."""
+    return Path(os.path.realpath(target)) if target.is_symlink() else target
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -66,6 +75,7 @@ def check_outputs(outputs: dict[str, Path | None], inputs: Iterable[Path]) -> No
         seen[key] = option
         if is_stream(path):
             continue
+        path = replaced_file(path)
         folder = path.parent if str(path.parent) else Path(".")
         if not folder.is_dir():
             raise InputError.at(str(path), None, f"cannot write {option}", found=f"no folder {folder}",
@@ -89,11 +99,12 @@ class AtomicOutputs:
     def open(self, target: Path) -> IO[bytes]:
         """A binary stream whose content becomes ``target`` on :meth:`commit` (a stream target such as
         ``/dev/stdout`` is written directly: it has no content to keep whole)."""
-        if is_stream(target):
-            stream = open(target, "wb")
-            self._streams.append(stream)
-            return stream
         try:
+            if is_stream(target):
+                stream = open(target, "wb")
+                self._streams.append(stream)
+                return stream
+            target = replaced_file(target)
             handle, temporary = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".",
                                                  prefix=f".{target.name}.", suffix=".partial")
         except OSError as error:

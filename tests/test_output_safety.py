@@ -121,6 +121,28 @@ def test_a_stream_target_is_written_as_it_goes_and_never_replaced(tmp_path):
     assert target.is_fifo() and _leftovers(tmp_path) == []
 
 
+def test_dev_stdout_as_an_output_is_written_to_and_stays_a_link():
+    before = os.lstat("/dev/stdout")
+    result = _run("validate", "--schema", str(SEED_BOTSESSION), "--format", "json", "--rejected-out", "/dev/stdout",
+                  str(INVALID))
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.count('"findings":[{') == 14  # the rejected records, among the JSON report
+    after = os.lstat("/dev/stdout")
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+
+
+def test_an_output_through_a_symbolic_link_replaces_the_file_and_keeps_the_link(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "rejected.jsonl").write_text("old\n")
+    link = tmp_path / "rejected.jsonl"
+    link.symlink_to(real / "rejected.jsonl")
+    result = _run("validate", "--schema", str(SEED_BOTSESSION), "--rejected-out", str(link), str(INVALID))
+    assert result.returncode == 1, result.stderr
+    assert link.is_symlink() and len((real / "rejected.jsonl").read_bytes().splitlines()) == 14
+    assert _leftovers(tmp_path) == [] and _leftovers(real) == []
+
+
 def _live_run(tmp_path: Path) -> tuple[Path, Path, Path, subprocess.Popen]:
     """A validation reading a CSV file from a FIFO that the test writes as it goes: the FIFO, the
     two output paths and the running process."""
