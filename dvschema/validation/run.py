@@ -12,7 +12,6 @@ CLI decide what to print.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import marshal
 import mmap
@@ -21,7 +20,7 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, IO, Any, Callable, Iterable, Iterator, NamedTuple, Union
+from typing import TYPE_CHECKING, IO, Any, Callable, Iterable, Iterator, NamedTuple
 
 import orjson
 
@@ -29,15 +28,14 @@ from dvschema.diagnostics import InputError, WorkerError
 from dvschema.validation.jsonvalues import dumps_record
 from dvschema.validation.model import SEVERITY_RANK, Violation, rejects
 from dvschema.validation.jsonarray import JsonLayout, array_spans, count_newlines, json_layout, skip_bom
-from dvschema.validation.readers import (iter_record_file, json_record_error, jsonl_line_error, mapped_file,
-                                         record_format)
+from dvschema.validation.readers import (Buffer, iter_record_file, json_record_error, jsonl_line_error,
+                                         mapped_file, record_format)
 from dvschema.validation.validator import RecordEntry, Validator
 
 if TYPE_CHECKING:  # the model is only named in annotations: validation never imports pydantic itself
     from dvschema.metaschema.model import Table
 
 BLOCK_SIZE = 1 << 20
-Buffer = Union[bytes, mmap.mmap]
 PROGRESS_EVERY = 10_000
 
 
