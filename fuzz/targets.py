@@ -109,14 +109,12 @@ TARGETS: dict[str, Callable[[bytes], None]] = {"screen": screen_target, "readers
 def seed_inputs(target: str) -> list[bytes]:
     """The seed corpus of a target, from fixtures/: record lines, record files, pages."""
     records = sorted((FIXTURES / "records").rglob("*.json*")) + sorted((FIXTURES / "records").glob("*.csv"))
-    if target == "screen":
-        by_table = {path.name.split(".")[0]: path for path in SEEDS}
+    if target == "screen":  # each fixture line, led by the byte that picks its own table
         inputs = []
         for path in sorted((FIXTURES / "records").glob("*.jsonl")):
-            names = [index for index, seed in enumerate(SEEDS) if path.name.split(".")[0] in _table_names(seed)]
-            for line in path.read_bytes().splitlines():
-                inputs.append(bytes([names[0] if names else 0]) + line)
-        del by_table
+            table = path.name.split(".")[0]
+            index = next((number for number, seed in enumerate(SEEDS) if _table_name(seed) == table), 0)
+            inputs += [bytes([index]) + line for line in path.read_bytes().splitlines()]
         return inputs
     if target == "readers":
         return [bytes([RECORD_KINDS.index(".jsonl" if p.suffix in (".jsonl", ".ndjson") else p.suffix)]) + p.read_bytes()
@@ -126,10 +124,10 @@ def seed_inputs(target: str) -> list[bytes]:
 
 
 @functools.lru_cache(maxsize=None)
-def _table_names(seed: Path) -> tuple[str, ...]:
+def _table_name(seed: Path) -> str:
     from dvschema.parsers import parse_file
 
-    return (parse_file(seed).table.logical_name,)
+    return parse_file(seed).table.logical_name
 
 
 def write_seed_corpus(target: str, folder: Path) -> None:
