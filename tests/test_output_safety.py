@@ -91,7 +91,7 @@ def test_a_config_or_ignore_file_that_is_not_utf8_is_a_located_error(tmp_path):
     assert result.returncode == 2 and "pyproject.toml:2: error: not UTF-8 text" in result.stderr
     ignore = tmp_path / "ignore.toml"
     ignore.write_bytes(b'[[ignore]]\nkind = "column-removed"\nreason = "\xff"\n')
-    result = _run("diff", str(SEED_BOTSESSION), str(SEED_BOTSESSION), "--ignore", str(ignore))
+    result = _run("diff", str(SEED_BOTSESSION), str(SEED_BOTSESSION), "--ignore-file", str(ignore))
     assert result.returncode == 2
     assert result.stderr.startswith(f"{ignore}:3: error: not UTF-8 text (found 'byte 0xff'")
 
@@ -143,14 +143,31 @@ def test_an_output_through_a_symbolic_link_replaces_the_file_and_keeps_the_link(
     assert _leftovers(tmp_path) == [] and _leftovers(real) == []
 
 
+def test_a_csv_file_from_a_named_pipe_is_read_whole_with_its_delimiter_sniffed(tmp_path):
+    import threading
+
+    fifo = tmp_path / "piped.csv"
+    os.mkfifo(fifo)
+    rows = "msdyn_name;msdyn_csatscore\n" + "Session;9\n" * 5000  # more than the 64 KiB sniffed
+    writer = threading.Thread(target=lambda: fifo.write_text(rows))
+    writer.start()
+    result = _run("validate", "--schema", str(SEED_BOTSESSION), "--select", "DV103", str(fifo))
+    writer.join(timeout=60)
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 5001 and lines[0] == f"{fifo}:2: DV103 out-of-range 9 is above the maximum 5"
+    assert lines[4999] == f"{fifo}:5001: DV103 out-of-range 9 is above the maximum 5"
+
+
 def _live_run(tmp_path: Path) -> tuple[Path, Path, Path, subprocess.Popen]:
     """A validation reading a CSV file from a FIFO that the test writes as it goes: the FIFO, the
     two output paths and the running process."""
     fifo = tmp_path / "live.csv"
     os.mkfifo(fifo)
     valid, rejected = tmp_path / "valid.jsonl", tmp_path / "rejected.jsonl"
-    process = _dvschema("validate", "--schema", str(SEED_BOTSESSION), "--valid-out", str(valid),
-                        "--rejected-out", str(rejected), str(fifo))
+    # --delimiter: no sniffing, which would wait for 64 KiB of the pipe before the first row
+    process = _dvschema("validate", "--schema", str(SEED_BOTSESSION), "--delimiter", "comma", "--valid-out",
+                        str(valid), "--rejected-out", str(rejected), str(fifo))
     return fifo, valid, rejected, process
 
 
@@ -198,12 +215,13 @@ def _children(pid: int) -> list[int]:
 
 
 def _stalled_jobs_run(tmp_path: Path) -> tuple[Path, subprocess.Popen, list[int]]:
-    """A --jobs 2 run over about six blocks of 1 MB whose stdout is not read: the parent stalls on a
-    full pipe, and so does the worker on its own, holding a block it claimed. The rejected-out path,
-    the process (in a session of its own, as a shell's job) and its workers."""
+    """A --jobs 2 run over about sixteen blocks of 1 MB whose stdout is not read: the parent stalls on
+    a full pipe, and so does the worker on its own (its pipe holds a few blocks' results), holding a
+    block it claimed. The rejected-out path, the process (in a session of its own, as a shell's job)
+    and its workers."""
     data = tmp_path / "big.jsonl"
     lines = INVALID.read_bytes()
-    data.write_bytes(lines * (6_000_000 // len(lines)))
+    data.write_bytes(lines * (16_000_000 // len(lines)))
     rejected = tmp_path / "rejected.jsonl"
     process = _dvschema("validate", "--schema", str(SEED_BOTSESSION), "--jobs", "2", "--rejected-out",
                         str(rejected), str(data), start_new_session=True)

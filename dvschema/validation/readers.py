@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import mmap
 import os
 import stat
@@ -247,6 +248,7 @@ def iter_csv(path: str, table: Table, delimiter: str | None = None,
     converters = {column.logical_name: _cell_converter(column.type or "") for column in table.columns}
     handle = _open_csv(path)
     with handle:
+        rows: Any = handle
         if delimiter is None:
             try:
                 sample = handle.read(65536)
@@ -254,8 +256,13 @@ def iter_csv(path: str, table: Table, delimiter: str | None = None,
                 raise InputError.at(path, 1, "unreadable CSV header", found=str(error),
                                     expected="a header row of logical names") from None
             delimiter = sniff_delimiter(sample)
-            handle.seek(0)
-        reader = csv.reader(handle, delimiter=delimiter)
+            if handle.seekable():
+                handle.seek(0)
+            else:  # a named pipe: the sample is read already; go on with it, its last line completed
+                *lines, tail = sample.split("\n")
+                lines = [line + "\n" for line in lines] + ([tail + handle.readline()] if tail else [])
+                rows = itertools.chain(lines, handle)
+        reader = csv.reader(rows, delimiter=delimiter)
         try:
             header = next(reader)
         except StopIteration:
