@@ -31,9 +31,9 @@ def test_values_nested_a_thousand_deep_are_findings(line, column, rule, screen):
     validator = Validator(parsed(SEED_BOTSESSION).table)
     if not screen:
         validator.screen = None
-    found = [(v.rule, v.column, v.value) for v in validator.iter_line_violations(line.encode())]
+    found = [(v.rule, v.key, v.value) for v in validator.iter_line_violations(line.encode())]
     assert found[0] == (rule, column, "[" * 59 + "…")
-    assert found == [(v.rule, v.column, v.value) for v in validator.iter_violations(loads_exact(line))]
+    assert found == [(v.rule, v.key, v.value) for v in validator.iter_violations(loads_exact(line))]
 
 
 def test_deep_values_in_files_and_outputs(tmp_path):
@@ -45,7 +45,7 @@ def test_deep_values_in_files_and_outputs(tmp_path):
     assert result.exit_code == 1, result.output
     report = json.loads(result.output)
     assert report["findings"][0]["value"] == "[" * 59 + "…"
-    assert rejected.read_bytes().startswith(b'{"path":"%s","line":1,"record":{"msdyn_name": %s}' % (
+    assert rejected.read_bytes().startswith(b'{"file":"%s","line":1,"record":{"msdyn_name": %s}' % (
         str(data).encode(), DEEP.encode()))
 
 
@@ -76,7 +76,7 @@ def test_a_csv_integer_of_5001_digits_is_out_of_range(tmp_path):
     data.write_text(f"msdyn_name,msdyn_csatscore\nx,{digits}\n")
     result = _validate("--schema", str(SEED_BOTSESSION), "--select", "DV103", str(data))
     assert result.exit_code == 1, result.output
-    assert result.output.startswith(f"{data}:2: DV103 out-of-range {digits} is above the maximum 5\n")
+    assert result.output.startswith(f"{data}:2: DV103 out-of-range msdyn_csatscore: {digits} is above the maximum 5\n")
 
 
 def test_a_repeated_csv_header_column_is_an_error(tmp_path):
@@ -110,3 +110,18 @@ def test_findings_of_a_record_with_a_duplicate_key_come_in_the_same_order_with_t
     with_screen = [(v.rule, v.column) for v in validator.iter_line_violations(line)]
     assert with_screen == [(v.rule, v.column) for v in plain.iter_line_violations(line)]
     assert with_screen[:2] == [(v.rule, v.column) for v in plain.iter_violations(loads_exact(line))][:2]
+
+
+@pytest.mark.parametrize("after_heading, line, start", [
+    (0, 82, "page looks truncated: the Writable columns/attributes section lists 9 columns that have no section"),
+    (5, 297, "page looks truncated: the property table of column msdyn_topicid ends without its LogicalName"),
+])
+def test_the_seed_page_cut_after_twelve_columns_is_an_error_naming_what_is_missing(after_heading, line, start):
+    from dvschema.diagnostics import InputError
+    from dvschema.parsers import parse_text
+
+    lines = SEED_BOTSESSION.read_text(encoding="utf-8").split("\n")
+    headings = [number for number, text in enumerate(lines) if text.startswith("### ")]
+    with pytest.raises(InputError) as caught:  # the page: 12 of 33 columns, no relationship
+        parse_text("\n".join(lines[:headings[12] + after_heading]), "cut.md")
+    assert (caught.value.diagnostic.line, caught.value.diagnostic.message[:len(start)]) == (line, start)

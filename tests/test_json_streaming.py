@@ -62,10 +62,10 @@ def test_cli_locates_findings_of_a_web_api_response(tmp_path):
     assert result.exit_code == 1
     path = WEBAPI / "contacts.page-results.json"
     assert result.output.splitlines()[:4] == [
-        f"{path}:4: DV111 unknown-column fullname is not a column of msdyn_botsession",
-        f"{path}:4: DV111 unknown-column contactid is not a column of msdyn_botsession",
-        f"{path}:9: DV111 unknown-column fullname is not a column of msdyn_botsession",
-        f"{path}:9: DV111 unknown-column contactid is not a column of msdyn_botsession"]
+        f"{path}:4: DV111 unknown-column fullname: not a column or navigation property of msdyn_botsession",
+        f"{path}:4: DV111 unknown-column contactid: not a column or navigation property of msdyn_botsession",
+        f"{path}:9: DV111 unknown-column fullname: not a column or navigation property of msdyn_botsession",
+        f"{path}:9: DV111 unknown-column contactid: not a column or navigation property of msdyn_botsession"]
 
 
 def _records() -> list[dict]:

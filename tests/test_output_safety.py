@@ -155,8 +155,8 @@ def test_a_csv_file_from_a_named_pipe_is_read_whole_with_its_delimiter_sniffed(t
     writer.join(timeout=60)
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 5001 and lines[0] == f"{fifo}:2: DV103 out-of-range 9 is above the maximum 5"
-    assert lines[4999] == f"{fifo}:5001: DV103 out-of-range 9 is above the maximum 5"
+    assert len(lines) == 5001 and lines[0] == f"{fifo}:2: DV103 out-of-range msdyn_csatscore: 9 is above the maximum 5"
+    assert lines[4999] == f"{fifo}:5001: DV103 out-of-range msdyn_csatscore: 9 is above the maximum 5"
 
 
 def _live_run(tmp_path: Path) -> tuple[Path, Path, Path, subprocess.Popen]:
