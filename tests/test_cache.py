@@ -109,3 +109,25 @@ def test_an_entry_that_is_no_regular_file_is_passed_over_without_hanging(tmp_pat
     elif kind != "oversized":
         assert entry.is_file() and not entry.is_symlink() and entry.read_bytes() == original
     assert not [name for name in os.listdir(cache_dir()) if name.startswith(".tmp-")]
+
+
+def test_an_edited_parser_makes_new_cache_keys(tmp_path):
+    """A parse cached by older parser code under the same version number is not reused."""
+    import dvschema.parsers.builder as builder
+    from dvschema.parsers import cache
+
+    page = tmp_path / "a.md"
+    shutil.copy(SEED_BOTSESSION, page)
+    parse_file(page, use_cache=True)
+    before = cache.cache_key(page.read_bytes(), None)
+    assert [entry.name for entry in cache_dir().glob("*.json")] == [before + ".json"]
+    module = builder.__file__
+    status = os.stat(module)
+    try:
+        os.utime(module, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))
+        cache.parser_fingerprint.cache_clear()
+        assert cache.cache_key(page.read_bytes(), None) != before
+    finally:
+        os.utime(module, ns=(status.st_atime_ns, status.st_mtime_ns))
+        cache.parser_fingerprint.cache_clear()
+    assert cache.cache_key(page.read_bytes(), None) == before

@@ -7,7 +7,8 @@ links followed, no FIFO or device opened), up to a size bound, and each entry ca
 of its content, which must match. :func:`load` (the models) also validates the entry against the
 model with pydantic's ``model_validate_json``, the model the JSON Schema is generated from;
 :func:`read_entry` (read-only views, without pydantic) relies on the checksum. An entry in any doubt
-is ignored and rebuilt. The key covers the content, the forced format and the model version, never the path:
+is ignored and rebuilt. The key covers the content, the forced format, the model version and the parser code (its
+modules' sizes and times), never the path:
 the path of a cached table is set back to the file being parsed.
 """
 
@@ -43,10 +44,25 @@ def cache_dir() -> Path | None:
     return Path(base) / "dvschema"
 
 
+@functools.cache
+def parser_fingerprint() -> str:
+    """Size and modification time of every module that turns a page into a table (the parsers and the
+    model): an edited or reinstalled parser makes new cache keys, so no parse made by older code is
+    reused under the same version number (an editable install, a development checkout)."""
+    here = Path(__file__).resolve().parent
+    parts = []
+    for folder in (here, here.parent / "metaschema"):
+        for module in sorted(folder.glob("*.py")):
+            with contextlib.suppress(OSError):
+                status = module.stat()
+                parts.append(f"{module.name}:{status.st_size}:{status.st_mtime_ns}")
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
 def cache_key(data: bytes, format_name: str | None) -> str:
-    """The entry name for a document's bytes parsed as ``format_name`` (None: detected)."""
+    """The entry name for a document's bytes parsed as ``format_name`` (None: detected) by this code."""
     digest = hashlib.sha256(data)
-    digest.update(f"\0{format_name}\0{MODEL_VERSION}\0{__version__}".encode())
+    digest.update(f"\0{format_name}\0{MODEL_VERSION}\0{__version__}\0{parser_fingerprint()}".encode())
     return digest.hexdigest()
 
 
