@@ -142,7 +142,7 @@ def parse(paths: tuple[Path, ...], output: Path | None, format_name: str | None,
         else:
             write_atomically(output, text.encode("utf-8"))
             if not quiet:
-                click.echo(f"wrote {len(catalog.tables)} tables to {output}", err=True)
+                click.echo(f"wrote {len(catalog.tables)} table{'' if len(catalog.tables) == 1 else 's'} to {output}", err=True)
     if build.errors:
         click.echo(f"left out {len(build.left_out)} pages that failed: " + ", ".join(build.left_out), err=True)
         sys.exit(EXIT_INPUT_ERROR)
@@ -504,11 +504,10 @@ def _no_such_table(where: str, name: str, tables: Any):
 
     close = difflib.get_close_matches(name, list(tables), n=1, cutoff=0.6) or \
         difflib.get_close_matches(name.lower(), list(tables), n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]}? " if close else ""
     listed = sorted(tables)
-    expected = hint + "one of " + ", ".join(listed[:20]) + (f" (and {len(listed) - 20} more)" if len(listed) > 20
-                                                            else "")
-    return InputError.at(where, None, "no such table in the schema", found=name, expected=expected)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    expected = "one of " + ", ".join(listed[:20]) + (f" (and {len(listed) - 20} more)" if len(listed) > 20 else "")
+    return InputError.at(where, None, f"no table {name} in the schema{hint}", found=name, expected=expected)
 
 
 def _required_severities(items: tuple[str, ...]) -> dict[str, str]:
@@ -533,6 +532,12 @@ def _load_catalog(sources: tuple[Path, ...] | tuple[str, ...]):
 
     views = [load_metadata_view(source) for source in sources]
     names = [name for view in views for name in view.tables]
+    if not names:
+        from dvschema.diagnostics import InputError
+
+        raise InputError.at(", ".join(map(str, sources)), None, "the schema holds no table",
+                            found="no table reference page or catalog table in it",
+                            expected="table reference pages, a folder of them or a catalog JSON")
     if len(names) == len(set(names)):
         return DumpedCatalog({name: table for view in views for name, table in view.tables.items()})
     return _layered_catalog(sources)

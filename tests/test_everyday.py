@@ -71,8 +71,19 @@ def test_a_mistyped_table_name_suggests_the_closest():
     result = _run("validate", "--schema", SEED_BOTSESSION, "--table", "msdyn_botsesion",
                   RECORDS / "msdyn_botsession.valid.jsonl")
     assert result.exit_code == 2
-    assert "no such table in the schema (found 'msdyn_botsesion', expected did you mean msdyn_botsession? " \
-           "one of msdyn_botsession)" in result.output
+    assert "no table msdyn_botsesion in the schema; did you mean msdyn_botsession? (found 'msdyn_botsesion', " \
+           "expected one of msdyn_botsession)" in result.output
+
+
+def test_a_schema_folder_without_tables_is_said_plainly(tmp_path):
+    (tmp_path / "notes.md").write_text("# Notes\n\nNothing here describes a table.\n")
+    records = tmp_path / "records.jsonl"
+    records.write_text('{"msdyn_name": "x"}\n')
+    for extra in ([], ["--table", "msdyn_botsession"]):
+        result = _run("validate", "--schema", tmp_path, *extra, records)
+        assert result.exit_code == 2
+        assert f"{tmp_path}: error: the schema holds no table (found 'no table reference page or catalog table " \
+               "in it'" in result.output
     schema = _run("jsonschema", SEED_BOTSESSION, "--table", "MSDYN_BOTSESSION")
     assert schema.exit_code == 2 and "did you mean msdyn_botsession?" in schema.output
 

@@ -253,3 +253,19 @@ def test_a_killed_worker_is_named_with_its_signal_and_no_output_is_written(tmp_p
     assert stderr.decode().endswith(f"dvschema: worker process {workers[0]} ended unexpectedly (killed by signal 9, "
                                     "SIGKILL); no output was written\n")
     assert not rejected.exists() and _leftovers(tmp_path) == []
+
+
+def test_a_catalog_written_with_o_is_readable_by_others_as_the_umask_says(tmp_path):
+    # the temporary file (created 0600) gets the mode a plain open() would give before it is renamed
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text("old")
+    catalog.chmod(0o600)
+    old_mask = os.umask(0o022)
+    try:
+        run = _run("parse", str(SEED_BOTSESSION), "-o", str(catalog))
+    finally:
+        os.umask(old_mask)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == "wrote 1 table to " + str(catalog) + "\n"
+    assert catalog.stat().st_mode & 0o777 == 0o644
+    assert catalog.read_text().startswith('{"model_version":"2"')
