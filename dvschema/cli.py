@@ -376,7 +376,8 @@ def _select_table(schema: tuple[Path, ...], table_name: str | None):
                                             "[tool.dvschema.tables] glob a file matches).")
 @click.option("--operation", type=click.Choice(["read", "create", "update", "full"]), default=None,
               help="What the records are: read (Web API GET responses: values checked, nothing required, "
-                   "read-only columns, _x_value and annotations fine), create (default; POST bodies, deep "
+                   "read-only columns, _x_value and annotations fine, unknown keys such as aggregation aliases "
+                   "info), create (default; POST bodies, deep "
                    "insert and binds), update (PATCH bodies), or full (complete exported rows: CSV exports, "
                    "data-lake copies).")
 @click.option("--format", "report_format", type=click.Choice(VALIDATION_FORMATS), default="text",

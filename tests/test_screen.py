@@ -275,7 +275,8 @@ def test_web_api_shapes_get_the_same_findings_with_and_without_the_screen(operat
     screened, plain = _validators(table, operation, catalog)
     keys = list(screened.navigation) + [f"{name}@odata.bind" for name in screened.navigation]
     keys += ["_parentaccountid_value", "owneridtype", "owneridname", "PrimaryContactId@odata.bind",
-             "parentaccountid_account@odata.bind", "Account_Tasks", "name", "overriddencreatedon", "statecode"]
+             "parentaccountid_account@odata.bind", "Account_Tasks", "name", "overriddencreatedon", "statecode",
+             "ParentAccountId@odata.bind", "PrimaryContactId", "count", "contact_fullname"]
     rng = random.Random(len(operation))
     checked = with_findings = clean = 0
     for _ in range(1500):

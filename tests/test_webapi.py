@@ -177,6 +177,85 @@ def test_unknown_keys_get_the_closest_column_or_navigation_property_ignoring_cas
     assert bind.message == "not a navigation property of account; did you mean primarycontactid@odata.bind?"
 
 
+def test_a_system_lookup_is_bound_by_its_logical_name_never_its_schema_name():
+    """The account page of 2023 names no many-to-one navigation property. For system lookups the Web API's
+    navigation property is the logical name (the docs' bodies write primarycontactid@odata.bind and
+    parentaccountid@odata.bind); the schema-name spelling is an undeclared property the server rejects."""
+    for operation in ("create", "update"):
+        validator = _validator(operation)
+        for key, value, right in (("PrimaryContactId@odata.bind", f"/contacts({G1})", "primarycontactid@odata.bind"),
+                                  ("ParentAccountId@odata.bind", f"/accounts({G1})", "parentaccountid@odata.bind"),
+                                  ("PrimaryContactId", {"firstname": "J", "lastname": "S"}, "primarycontactid")):
+            line = json.dumps({"name": "A", key: value}).encode()
+            for found in (validator.validate({"name": "A", key: value}), list(validator.iter_line_violations(line))):
+                assert [(v.code, v.severity, v.key, v.message) for v in found] == [
+                    ("DV111", "error", key, f"not a property of account: property names are case-sensitive; "
+                                            f"write {right}")], (operation, key)
+        assert validator.validate({"name": "A", "primarycontactid@odata.bind": f"/contacts({G1})",
+                                   "parentaccountid@odata.bind": f"/accounts({G1})"}) == []
+    account = navigation_properties(parsed(PAGES["account"]).table)
+    assert "PrimaryContactId" not in account and "ParentAccountId" not in account
+
+
+def test_a_custom_lookup_is_bound_by_its_schema_name_or_its_logical_name():
+    """msdyn_orderlinetransaction (a 2019 page, no navigation property names): msdyn_product has the
+    SchemaName msdyn_Product. A custom lookup's navigation property is named when its relationship is
+    made, by default the SchemaName (the docs bind new_CheckedoutItem as new_CheckedoutItem_new_book),
+    but Microsoft's solutions name many in lower case: both are accepted. Its system lookups are not."""
+    table = parsed(FIXTURES / "corpus" / "y2019" / "msdyn_orderlinetransaction.md").table
+    validator = Validator(table, "create", select=["DV109", "DV111"])  # required columns set aside
+    product = f"/products({G1})"
+    for key in ("msdyn_Product@odata.bind", "msdyn_product@odata.bind", "msdyn_Product_product@odata.bind"):
+        assert validator.validate({"msdyn_description": "T", key: product}) == [], key
+    found = {v.key: v.message for v in validator.validate(
+        {"msdyn_description": "T", "MSDYN_PRODUCT@odata.bind": product,
+         "TransactionCurrencyId@odata.bind": f"/transactioncurrencies({G1})"})}
+    assert found == {
+        "MSDYN_PRODUCT@odata.bind": "not a property of msdyn_orderlinetransaction: property names are "
+                                    "case-sensitive; write msdyn_product@odata.bind",
+        "TransactionCurrencyId@odata.bind": "not a property of msdyn_orderlinetransaction: property names are "
+                                            "case-sensitive; write transactioncurrencyid@odata.bind"}
+
+
+AGGREGATES = [  # the real responses of "Aggregate data using OData", with the aliases $apply named
+    ("aggregate-count.response.json", [(4, "count"), (10, "count")]),
+    ("aggregate-sum.response.json", [(4, "total")]),
+    ("aggregate-groupby-sum.response.json", [(4, "total"), (10, "total")]),
+    ("aggregate-groupby-contact.response.json", [(4, "contact_fullname"), (7, "contact_fullname"),
+                                                 (10, "contact_fullname")]),
+    ("aggregate-max.response.json", [(4, "lastCreate")]),
+    ("aggregate-distinct.response.json", []),
+]
+
+
+@pytest.mark.parametrize("name,aliases", AGGREGATES, ids=[case[0] for case in AGGREGATES])
+def test_aggregate_responses_are_read_without_errors(name, aliases):
+    """A read response's keys come from the server: an alias of $apply (count, total, contact_fullname) is
+    no request the server would reject, so an unknown key is an info finding in read. The grouped
+    values (statuscode 1 and 2, statecode, accountcategorycode) are still checked, and clean."""
+    findings = list(validate_files(_validator("read"), [WEBAPI / name]))
+    assert [(v.line, v.code, v.severity, v.key) for v in findings] == [
+        (line, "DV111", "info", key) for line, key in aliases]
+    for finding in findings:
+        assert finding.message == ("not a column or navigation property of account; in a read response the server "
+                                   "wrote it: an alias of $apply or FetchXML aggregation, or a column the metadata "
+                                   "does not list")
+    result = _cli("--operation", "read", WEBAPI / name)
+    assert result.exit_code == 0, result.output
+
+
+def test_unknown_keys_stay_errors_outside_read_and_where_the_user_says_so():
+    record = {"name": "A", "count": 8}
+    for operation in ("create", "update", "full"):
+        [finding] = [v for v in _validator(operation).validate(record) if v.code == "DV111"]
+        assert (finding.severity, finding.message) == (
+            "error", "not a column or navigation property of account; did you mean accountid?"), operation
+    [finding] = _validator("read", severities={"unknown-column": "error"}).validate(record)
+    assert finding.severity == "error"
+    [finding] = _validator("read").validate({"statuscode": 3})  # values in a read response are still checked
+    assert (finding.code, finding.severity) == ("DV105", "error")
+
+
 def test_read_responses_check_values_and_require_nothing():
     assert _findings(_validator("read"), WEBAPI / "shapes.read.jsonl") == [
         (3, "DV108", "Account_Tasks[0].subject", "error"), (3, "DV102", "primarycontactid.fullname", "error"),

@@ -353,7 +353,18 @@ def check_unknown_column(context: Any, record: dict, previous: dict | None) -> I
     Why: the server rejects the request (the property does not exist on the entity type). Properties
     are the columns and the navigation properties (the relationships' navigation property names),
     matched exactly as the server does: a key that matches only when case is ignored names the right
-    spelling, any other gets the closest name. Columns that belong to a lookup (its name ``…name``,
+    spelling, any other gets the closest name. Where a page names no navigation property, a system
+    lookup's is its logical name, as the Web API documentation's bodies write it
+    (``primarycontactid@odata.bind``, ``parentaccountid@odata.bind``): ``PrimaryContactId@odata.bind``
+    is an undeclared property the server rejects ("An undeclared property ... which only has property
+    annotations in the payload", Troubleshoot Dataverse Web API client errors) and gets "property names
+    are case-sensitive; write primarycontactid@odata.bind". A custom (publisher-prefixed) lookup's
+    navigation property is its SchemaName by default (the docs bind the lookup ``new_CheckedoutItem`` as
+    ``new_CheckedoutItem_new_book@odata.bind``) but Microsoft's solutions name many in lower case
+    (``msdyn_product``): without the relationship metadata both spellings are accepted.
+    In ``read`` an unknown key is info, not an error: a response's keys come from the server (an alias of
+    ``$apply`` or FetchXML aggregation such as ``count`` or ``total``, or a column the page does not
+    list), never a request it would reject. Columns that belong to a lookup (its name ``…name``,
     ``…yominame`` and its target's EntityName ``owneridtype``, ``…typecode``) are no Web API
     properties: in a create or update body they are errors (the bind carries them); in full rows
     (exports) they are real columns, and an EntityName value must be one of its lookup's targets

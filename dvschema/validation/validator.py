@@ -154,6 +154,10 @@ class Validator:
         self._required = self._required_columns()
         self._check_read_only = "read-only-column" in self.enabled and self._write
         self._check_unknown = "unknown-column" in self.enabled
+        # a read response's keys come from the server, never a request it would reject: an unknown one is
+        # news (an aggregation alias, a column the page does not list), unless the user set the severity
+        self._unknown_severity = "info" if operation == "read" and "unknown-column" not in (severities or {}) \
+            else None
         self._unknown_messages: dict[str, str] = {}
         self._by_display_name: dict[str, list[str]] | None = None
         self._mismatch_messages: dict[tuple[int, int], str] = {}
@@ -624,21 +628,28 @@ class Validator:
     def _unknown(self, key: str, value: Any) -> Violation:
         message = self._unknown_messages.get(key)
         if message is None:
-            message = self._unknown_message(key)
+            if self.operation == "read":  # no closest name: an alias (count, total) is no misspelt column
+                message = (f"not a column or navigation property of {self.table.logical_name}; in a read response "
+                           "the server wrote it: an alias of $apply or FetchXML aggregation, or a column the "
+                           "metadata does not list")
+            else:
+                message = self._unknown_message(key)
             if len(self._unknown_messages) < 10_000:
                 self._unknown_messages[key] = message
-        return self._violation("unknown-column", message, None, value, key=key)
+        return self._violation("unknown-column", message, None, value, key=key, severity=self._unknown_severity)
 
     def _unknown_message(self, key: str) -> str:
         """Why a key is unknown: a display name, a wrong case (the server matches names exactly), or the
         closest name."""
         name, at, annotation = key.partition("@")
         suffix = at + annotation
-        names = list(self.facts) + list(self.navigation)
+        # a bind (name@odata.bind) names a navigation property: a column of the same name but for case
+        # (the lookup new_parentid beside its navigation property new_ParentId) is not what to write
+        names = list(self.navigation) if suffix else list(self.facts) + list(self.navigation)
         by_lower = {candidate.lower(): candidate for candidate in reversed(names)}
         where = f"{self.table.logical_name}"
         exact = by_lower.get(name.lower())
-        if exact is not None and (not suffix or exact in self.navigation):
+        if exact is not None:
             return (f"not a property of {where}: property names are case-sensitive; "
                     f"write {exact}{suffix}")
         if not suffix:  # a CSV header of display names: name the logical names
@@ -648,8 +659,7 @@ class Validator:
             if by_display:
                 return (f"not a column of {where}; it is the display name of {' and '.join(by_display)}: use "
                         f"{'the' if len(by_display) == 1 else 'a'} logical name")
-        candidates = list(self.navigation) if suffix else names
-        close = difflib.get_close_matches(name.lower(), [candidate.lower() for candidate in candidates], n=1,
+        close = difflib.get_close_matches(name.lower(), [candidate.lower() for candidate in names], n=1,
                                           cutoff=0.6)
         hint = f"; did you mean {by_lower[close[0]]}{suffix}?" if close else ""
         kind = "navigation property" if suffix else "column or navigation property"

@@ -6,9 +6,11 @@ validator:
 
 - single-valued navigation properties are the many-to-one relationships' referencing navigation
   property names (``parentcustomerid_account``, ``regardingobjectid_contact_task``, ``primarycontactid``);
-  a lookup whose relationships the page does not list gets the usual spellings instead (its logical
-  name, its schema name and ``<logical name>_<target>``), and an Owner column is always bound by its
-  logical name (``ownerid``);
+  a lookup whose relationships the page does not list gets the usual spellings instead (a system
+  lookup: its logical name and ``<logical name>_<target>``, never its schema name; a custom,
+  publisher-prefixed lookup: its logical or its schema name, each with ``_<target>``; see
+  :func:`_lookup_names`), and an Owner column is always
+  bound by its logical name (``ownerid``);
 - collection-valued navigation properties are the one-to-many relationships' referenced navigation
   property names (``Account_Tasks``) and the many-to-many relationships' navigation property names;
 - the columns a lookup brings along in the table's metadata but that the Web API carries as
@@ -57,13 +59,36 @@ class NavigationProperty:
     filled: str | None = None
 
 
+# A publisher prefix: the customization prefix a solution's tables and columns are named with
+# (``new_``, ``contoso_``, ``msdyn_``); system columns (``primarycontactid``, ``ownerid``) have none.
+_PUBLISHER_PREFIX = re.compile(r"^[a-z][a-z0-9]{1,7}_[a-z0-9]")
+
+
+def is_custom_lookup(column: Column) -> bool:
+    """True when a lookup is a custom one: its logical name starts with a publisher prefix (``new_parentid``)."""
+    return _PUBLISHER_PREFIX.match(column.logical_name) is not None
+
+
 def _lookup_names(column: Column) -> list[tuple[str, tuple[str, ...]]]:
-    """The usual spellings of a lookup's navigation properties, for pages that list no relationships."""
-    names = [(column.logical_name, column.targets)]
-    if column.schema_name and column.schema_name != column.logical_name:
-        names.append((column.schema_name, column.targets))
-    names += [(f"{column.logical_name}_{target}", (target,)) for target in column.targets]
-    return names
+    """The spellings of a lookup's navigation properties, for pages that list no relationships.
+
+    A system lookup's single-valued navigation property is its logical name (``primarycontactid``,
+    ``parentaccountid``), as every body of the Web API documentation writes it; its schema name
+    (``PrimaryContactId``) is no navigation property, and the server rejects a bind spelled so
+    ("An undeclared property ... which only has property annotations in the payload"). A custom
+    (publisher-prefixed) lookup's navigation property is named when its relationship is made: by
+    default its SchemaName, case kept (the docs' multi-table example binds the lookup
+    ``new_CheckedoutItem`` as ``new_CheckedoutItem_new_book@odata.bind``), but Microsoft's own solutions
+    name many in lower case (``msdyn_product@odata.bind`` on ``msdyn_workorderproduct``). A page that
+    lists no relationships cannot tell which, so both spellings of a custom lookup are accepted. Either
+    name takes ``_<target>`` for one target of the lookup.
+    """
+    names = [column.logical_name]
+    if is_custom_lookup(column) and column.schema_name:
+        names.append(column.schema_name)
+    names = list(dict.fromkeys(names))
+    return [*((name, column.targets) for name in names),
+            *((f"{name}_{target}", (target,)) for name in names for target in column.targets)]
 
 
 def navigation_properties(table: Table) -> dict[str, NavigationProperty]:
