@@ -199,8 +199,8 @@ def _record_id(value: Any) -> str | None:
     return None if value is None else shown_value(value)
 
 
-def _typed_findings(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]], id_position: int | None
-                    ) -> Callable[[Iterator[Any]], Iterator[Any]]:
+def _typed_findings(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]], id_position: int | None,
+                    ignore_nulls: bool) -> Callable[[Iterator[Any]], Iterator[Any]]:
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow
 
@@ -218,7 +218,7 @@ def _typed_findings(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]]
                 before = counts.get((file, block), 0)
                 ids = column_values(part.column(id_position), converters[id_position]) \
                     if id_position is not None else None
-                for offset, record in enumerate(_records(part, converters, fields)):
+                for offset, record in enumerate(_records(part, converters, fields, ignore_nulls)):
                     violations = validator.validate(record)
                     if violations:
                         findings.add(file, block, before + offset, before + offset,
@@ -229,10 +229,14 @@ def _typed_findings(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]]
     return run
 
 
-def _records(batch: Any, converters: list[Any], fields: list[tuple[int, str]]) -> Iterator[dict]:
+def _records(batch: Any, converters: list[Any], fields: list[tuple[int, str]], ignore_nulls: bool
+             ) -> Iterator[dict]:
     from dvschema.validation.arrowvalues import batch_records
 
-    return batch_records(batch, converters, fields)
+    records = batch_records(batch, converters, fields)
+    if not ignore_nulls:
+        return records
+    return ({key: value for key, value in record.items() if value is not None} for record in records)
 
 
 def _line_findings(spec: ValidatorSpec, key: str, text: str, primary: str
@@ -320,20 +324,24 @@ def _record_fields(df: Any, validator: Validator, key: str | None) -> list[tuple
 def validate(df: Any, table: Table | str | Path, operation: str = "create", *, select: Iterable[str] | None = None,
              ignore: Iterable[str] | None = None, severities: dict[str, str] | None = None,
              required_severities: dict[str, str] | None = None, catalog: Catalog | None = None,
-             key: str | None = None, index: bool = True) -> Any:
+             key: str | None = None, index: bool = True, ignore_nulls: bool = False) -> Any:
     """A DataFrame of the findings of ``df``'s rows, each row a record of ``table`` (a Table or the path
     of its reference page): one row per finding with ``path``, ``line`` (null: rows have no lines),
     ``record`` (the row's index in its file, or in the DataFrame), ``id`` (the ``key`` column's value,
     else the primary id's, as JSON text) and the finding's fields (``column``, ``value``, ``rule``,
     ``code``, ``severity``, ``message``, ...), the same as ``Validator.iter_violations`` gives.
 
-    The arguments are :class:`~dvschema.validation.validator.Validator`'s. Lazy, as any DataFrame.
+    A null cell is a JSON null (the key is there, as for an empty CSV cell: an update clears the
+    column); ``ignore_nulls=True`` leaves the key out instead, as a sink that ignores null values
+    (Azure Data Factory's "Ignore null values") sends it. The other arguments are
+    :class:`~dvschema.validation.validator.Validator`'s. Lazy, as any DataFrame.
     """
     functions, _ = _require_spark()
     spec, validator = _spec(table, operation, select, ignore, severities, required_severities, catalog)
     id_position = _id_position(df, validator.table, key)
     blocks = _with_blocks(df, functions)
-    raw = blocks.mapInArrow(_typed_findings(spec, spec.cache_key, _record_fields(df, validator, key), id_position),
+    raw = blocks.mapInArrow(_typed_findings(spec, spec.cache_key, _record_fields(df, validator, key), id_position,
+                                            ignore_nulls),
                             _raw_schema())
     placed = _placed_findings(raw, blocks, functions, functions.count(functions.lit(1)), index)
     return placed.withColumn("line", functions.lit(None).cast("long"))
@@ -362,8 +370,8 @@ def validate_lines(df: Any, table: Table | str | Path, operation: str = "create"
                             index)
 
 
-def _split_rows(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]], width: int, threshold: int
-                ) -> Callable[[Iterator[Any]], Iterator[Any]]:
+def _split_rows(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]], width: int, threshold: int,
+                ignore_nulls: bool) -> Callable[[Iterator[Any]], Iterator[Any]]:
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow
 
@@ -377,7 +385,7 @@ def _split_rows(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]], wi
             if converters is None:
                 converters = batch_converters(batch.schema)
             found, rejected = [], []
-            for record in _records(batch, converters, fields):
+            for record in _records(batch, converters, fields, ignore_nulls):
                 violations = validator.validate(record)
                 found.append([{name: getattr(violation, name) for name in names} for violation in violations])
                 rejected.append(rejects(violations, threshold))
@@ -391,11 +399,12 @@ def _split_rows(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]], wi
 def split(df: Any, table: Table | str | Path, operation: str = "create", *, fail_on: str = "error",
           select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
           severities: dict[str, str] | None = None, required_severities: dict[str, str] | None = None,
-          catalog: Catalog | None = None, key: str | None = None) -> tuple[Any, Any]:
+          catalog: Catalog | None = None, key: str | None = None, ignore_nulls: bool = False) -> tuple[Any, Any]:
     """``(valid_df, rejected_df)``: the rows without a finding at or above ``fail_on`` (as ``--fail-on``),
     and the others with a ``findings`` column (an array of the findings' fields). Every row lands in
-    exactly one of them. Both come from one pass; persist ``df`` (or the source) when you write both
-    and it is not deterministic, since each of them reads it.
+    exactly one of them. ``key`` and ``ignore_nulls`` are :func:`validate`'s. The two are filters of
+    one lazily checked DataFrame, so writing both checks the rows twice: persist ``df`` first when
+    that costs more than caching it (or when its source is not deterministic).
     """
     functions, _ = _require_spark()
     from pyspark.sql.types import ArrayType, BooleanType, StringType, StructField, StructType
@@ -411,7 +420,8 @@ def split(df: Any, table: Table | str | Path, operation: str = "create", *, fail
     schema = StructType(columns + [StructField(_FINDINGS, ArrayType(finding, False)),
                                    StructField(_REJECTED, BooleanType())])
     checked = _positional(df).mapInArrow(_split_rows(spec, spec.cache_key, _record_fields(df, validator, key),
-                                                     len(df.columns), SEVERITY_RANK[fail_on]), schema)
+                                                     len(df.columns), SEVERITY_RANK[fail_on], ignore_nulls),
+                                         schema)
     checked = checked.toDF(*df.columns, _FINDINGS, _REJECTED)
     valid = checked.filter(~functions.col(_REJECTED)).drop(_FINDINGS, _REJECTED)
     return valid, checked.filter(functions.col(_REJECTED)).drop(_REJECTED)

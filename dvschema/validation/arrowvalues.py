@@ -43,6 +43,11 @@ def _timestamp(value: dt.datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def utc_timestamp(value: dt.datetime) -> str:
+    """A timestamp stored without a zone that is known to be UTC (Parquet INT96), as ISO 8601 with ``Z``."""
+    return _timestamp(value.replace(tzinfo=_UTC))
+
+
 def _local_timestamp(value: dt.datetime) -> str:
     return value.isoformat()
 

@@ -306,13 +306,18 @@ def iter_parquet(path: str) -> Iterator[RecordEntry]:
     except ImportError:
         raise InputError.at(path, None, "reading Parquet needs pyarrow", found="pyarrow is not installed",
                             expected="pip install 'dvschema[spark]' (or pyarrow)") from None
-    from dvschema.validation.arrowvalues import batch_converters, batch_records
+    from dvschema.validation.arrowvalues import batch_converters, batch_records, utc_timestamp
 
     try:
-        handle = parquet.ParquetFile(path)
+        handle = parquet.ParquetFile(path, coerce_int96_timestamp_unit="us")
     except (OSError, pyarrow.ArrowException) as error:  # unreadable, or not Parquet (ArrowInvalid)
         raise _parquet_error(path, error) from None
     converters = batch_converters(handle.schema_arrow)
+    # Spark and Hive write timestamps as INT96 by default: instants in UTC, which Arrow reads without a
+    # time zone. They are given their UTC offset, as the writer meant.
+    for position in range(len(handle.schema_arrow)):
+        if _is_int96(handle, position):
+            converters[position] = utc_timestamp
     index = 0
     with handle:
         try:
@@ -322,6 +327,15 @@ def iter_parquet(path: str) -> Iterator[RecordEntry]:
                     index += 1
         except (OSError, pyarrow.ArrowException) as error:
             raise _parquet_error(path, error) from None
+
+
+def _is_int96(handle: Any, position: int) -> bool:
+    """Whether the top-level column at ``position`` is stored as INT96 (a flat column of the file)."""
+    field = handle.schema_arrow.field(position)
+    if str(field.type).startswith("timestamp") and field.type.tz is None:
+        columns = [column for column in handle.schema if column.path == field.name]
+        return bool(columns) and columns[0].physical_type == "INT96"
+    return False
 
 
 def _parquet_error(path: str, error: Exception) -> InputError:
