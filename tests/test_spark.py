@@ -363,3 +363,24 @@ def test_readme_at_scale_example_runs(spark, capsys):
         os.chdir(cwd)
     output = capsys.readouterr().out
     assert "msdyn_botsession.invalid.jsonl" in output and "DV103" in output
+
+
+def test_each_worker_builds_the_validator_once(monkeypatch):
+    """The worker function, run here as Spark runs it: three tasks of four batches build one validator."""
+    import pyarrow
+
+    from dvschema import spark as dvspark
+
+    spec, _ = dvspark._spec(SEED_BOTSESSION, "create", None, None, None, None, None)
+    builds = []
+    build = dvspark.ValidatorSpec.build
+    monkeypatch.setattr(dvspark.ValidatorSpec, "build", lambda self: builds.append(1) or build(self))
+    monkeypatch.setattr(dvspark, "_VALIDATORS", {})
+    batch = pyarrow.RecordBatch.from_pydict({"_c0": ["x" * 101, "ok"], "_dv_file": ["", ""], "_dv_block": [0, 0]})
+    spec = dvspark.ValidatorSpec(spec.table_json, select=("DV102",))
+    run = dvspark._typed_findings(spec, spec.cache_key, [(0, "msdyn_name")], None, False)
+    tasks = [list(run(iter([batch] * 4))) for _ in range(3)]
+    assert builds == [1]
+    findings = tasks[0][3].to_pydict()
+    # the fourth batch of a block continues its numbering: rows 6 and 7 of the block
+    assert (findings["_dv_row"], findings["_dv_record"], findings["rule"]) == ([6], [6], ["max-length"])
