@@ -361,8 +361,14 @@ def test_readme_at_scale_example_runs(spark, capsys):
         exec(compile(block, "README.md", "exec"), {})
     finally:
         os.chdir(cwd)
-    output = capsys.readouterr().out
-    assert "msdyn_botsession.invalid.jsonl" in output and "DV103" in output
+    output = capsys.readouterr().out.splitlines()
+    assert output == [
+        "msdyn_botsession.invalid.jsonl 1 DV101 msdyn_name msdyn_name is ApplicationRequired but missing (create)",
+        "msdyn_botsession.invalid.jsonl 2 DV102 msdyn_name 101 characters (UTF-16 units), longer than MaxLength 100",
+        "msdyn_botsession.invalid.jsonl 3 DV102 msdyn_name 101 characters (UTF-16 units), longer than MaxLength 100",
+        "msdyn_botsession.invalid.jsonl 4 DV103 msdyn_csatscore 6 is above the maximum 5",
+        "1 [Row(msdyn_name='Session 2', message=['6 is above the maximum 5'])]",
+    ]
 
 
 def test_each_worker_builds_the_validator_once(monkeypatch):
