@@ -161,31 +161,25 @@ class _Findings:
 
     def __init__(self, pyarrow: Any):
         self.pyarrow = pyarrow
-        self.fields = finding_fields()
-        self.columns: dict[str, list[Any]] = {name: [] for name in (_FILE, _BLOCK, _ROW, _RECORD, "id",
-                                                                     *self.fields)}
+        self.names = [_FILE, _BLOCK, _ROW, _RECORD, "id", *finding_fields()]
+        self.positions = [Violation._fields.index(name) for name in finding_fields()]
+        self.rows: list[tuple] = []
 
     def add(self, file: str, block: int, row: int, record: int, record_id: str | None,
             violations: list[Violation]) -> None:
         """One row per finding of one record."""
-        columns = self.columns
-        for violation in violations:
-            columns[_FILE].append(file)
-            columns[_BLOCK].append(block)
-            columns[_ROW].append(row)
-            columns[_RECORD].append(record)
-            columns["id"].append(record_id)
-            for name in self.fields:
-                columns[name].append(getattr(violation, name))
+        place = (file, block, row, record, record_id)
+        positions = self.positions
+        self.rows.extend(place + tuple([violation[i] for i in positions]) for violation in violations)
 
     def batch(self) -> Any:
         """The rows so far as one Arrow batch (then empty again)."""
         pa = self.pyarrow
         types = {_BLOCK: pa.int64(), _ROW: pa.int64(), _RECORD: pa.int64()}
-        arrays = [pa.array(values, type=types.get(name, pa.string())) for name, values in self.columns.items()]
-        for values in self.columns.values():
-            values.clear()
-        return pa.RecordBatch.from_arrays(arrays, names=list(self.columns))
+        columns = list(zip(*self.rows)) if self.rows else [()] * len(self.names)
+        self.rows = []
+        arrays = [pa.array(values, type=types.get(name, pa.string())) for name, values in zip(self.names, columns)]
+        return pa.RecordBatch.from_arrays(arrays, names=self.names)
 
 
 def _raw_schema() -> str:
@@ -254,30 +248,39 @@ def _line_findings(spec: ValidatorSpec, key: str, text: str, primary: str
         validator = worker_validator(spec, key)
         findings = _Findings(pyarrow)
         counts: dict[tuple[str, int], tuple[int, int]] = {}
+        quoted_primary = orjson.dumps(primary)
         for batch in batches:
             for start, length, file, block in _runs(batch):
-                lines = compute.fill_null(batch.column(0).slice(start, length).cast(pyarrow.binary()), b"")
+                lines = batch.column(0).slice(start, length).cast(pyarrow.binary())
+                if lines.null_count:
+                    lines = compute.fill_null(lines, b"")
                 rows, records = counts.get((file, block), (0, 0))
-                # One buffer of newline-separated lines, joined in C: the screen scans it as it scans a
-                # file. A value holding a newline (not from spark.read.text) would shift the lines.
-                if compute.any(compute.match_substring(lines, "\n")).as_py():
-                    raise ValueError(f"{file or 'the DataFrame'}: a value of column {text!r} holds a newline; "
-                                     "expected one JSON line per row (spark.read.text)")
+                # One buffer of newline-separated lines, joined in C: the screen scans it as it scans a file.
                 data = compute.binary_join(pyarrow.ListArray.from_arrays(pyarrow.array([0, length], pyarrow.int32()),
                                                                          lines), b"\n")[0].as_py()
                 result = check_block(validator, data, 0, len(data), SEVERITY_RANK["info"])
+                # The buffer's last line is not counted when it is empty: more lines mean a value held a
+                # newline (a DataFrame not from spark.read.text), and the numbering would be wrong.
+                if (result.lines + (not lines[length - 1].as_py()) != length if result.bad_line is None
+                        else data.count(b"\n") != length - 1):
+                    raise ValueError(f"{file or 'the DataFrame'}: a value of column {text!r} holds a newline; "
+                                     "expected one JSON line per row (spark.read.text)")
                 for finding in result.findings:
-                    record = orjson.loads(data[finding.start:finding.end])
-                    record_id = _record_id(record.get(primary)) if type(record) is dict else None
+                    record_id = None
+                    if quoted_primary in data[finding.start:finding.end]:  # most records (creates) have none
+                        record = orjson.loads(data[finding.start:finding.end])
+                        record_id = _record_id(record.get(primary)) if type(record) is dict else None
                     findings.add(file, block, rows + finding.line, records + finding.index, record_id,
                                  finding.violations)
                 if result.bad_line is not None:
                     number, line, reason = result.bad_line
-                    where = file or "the DataFrame"
-                    place = rows + number + 1 if not block or not file else None
-                    message = jsonl_line_error(where, place, line, reason).diagnostic.render()
-                    if place is None:
-                        message += f" (line {rows + number + 1} of the part of the file from byte {block})"
+                    number += rows + 1
+                    exact = bool(file) and block == 0  # the line number in the file; else within a part
+                    message = jsonl_line_error(file or "the DataFrame", number if exact else None, line,
+                                               reason).diagnostic.render()
+                    if not exact:
+                        message += (f" (line {number} of the part of the file from byte {block})" if file
+                                    else f" (row {number} of partition {block})")
                     raise ValueError(message)
                 counts[(file, block)] = (rows + length, records + result.records)
             yield findings.batch()

@@ -390,3 +390,20 @@ def test_each_worker_builds_the_validator_once(monkeypatch):
     findings = tasks[0][3].to_pydict()
     # the fourth batch of a block continues its numbering: rows 6 and 7 of the block
     assert (findings["_dv_row"], findings["_dv_record"], findings["rule"]) == ([6], [6], ["max-length"])
+
+
+def test_lines_of_a_frame_not_read_from_files_are_numbered_in_order(spark):
+    from pyspark.errors import PythonException
+
+    from dvschema.spark import validate_lines
+
+    lines = ['{"msdyn_name": "ok"}', "", '{"msdyn_name": "' + "x" * 101 + '"}', '{"msdyn_nmae": "typo"}']
+    frame = spark.createDataFrame([(line,) for line in lines], "json string").repartition(1)
+    rows = validate_lines(frame, SEED_BOTSESSION, column="json", select=["DV102", "DV111"]).collect()
+    assert [(row.path, row.line, row.record, row.code) for row in rows] == [(None, 3, 1, "DV102"), (None, 4, 2, "DV111")]
+    pretty = spark.createDataFrame([('{"msdyn_name":\n "ok"}',)], "value string")
+    with pytest.raises(PythonException, match="a value of column 'value' holds a newline"):
+        validate_lines(pretty, SEED_BOTSESSION).collect()
+    broken = spark.createDataFrame([("{}",), ('{"msdyn_name": ',)], "value string").repartition(1)
+    with pytest.raises(PythonException, match=r"the DataFrame: error: not valid JSON .* \(row 2 of partition 0\)"):
+        validate_lines(broken, SEED_BOTSESSION).collect()
