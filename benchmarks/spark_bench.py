@@ -7,7 +7,8 @@ about 10% invalid), writes them as JSONL and as a typed Parquet export, and prin
 included), ``dvschema.spark.validate_lines`` on the JSONL on local[1] and local[2], and
 ``dvschema.spark.validate`` on the typed Parquet DataFrame on local[2]; with the ratios against the goals:
 validate_lines on local[2] >= 0.5 of --jobs 2 (Spark's own overhead stays bounded), and local[2] >= 1.6x
-local[1] where two cores are free. Beside that it prints what two processes of a plain Python loop gain on
+local[1] where two cores are free. Spark's floor is printed beside them: a mapInArrow that does nothing with
+the lines, the cost of reading them and handing them to Python. Beside that it prints what two processes of a plain Python loop gain on
 this machine in the same round: on a shared machine whose second core comes and goes, that is the ceiling.
 Spark findings are written to Spark's "noop" sink (every column computed, nothing stored); a session's
 start-up and its first (warm-up) job are not timed. The run stops if the paths disagree on the findings.
@@ -76,6 +77,14 @@ def spark_run(frame_of, check) -> tuple[float, int]:
     return seconds, findings.count()
 
 
+def _nothing(batches):
+    """A mapInArrow function that only counts its rows: what Spark's Arrow hand-over alone costs."""
+    import pyarrow
+
+    for batch in batches:
+        yield pyarrow.RecordBatch.from_pydict({"rows": pyarrow.array([batch.num_rows], pyarrow.int64())})
+
+
 def main() -> None:
     """Generate the records, time every contender and print the ratios."""
     parser = argparse.ArgumentParser()
@@ -121,12 +130,14 @@ def main() -> None:
                 spark = session(cores)
                 spark_run(lambda: spark.read.text(str(sample)), lines_check)  # warm-up: workers, JIT
                 timed(f"lines local[{cores}]", *spark_run(lambda: spark.read.text(str(jsonl)), lines_check))
+            timed("floor local[2]", spark_run(lambda: spark.read.text(str(jsonl)),
+                                              lambda frame: frame.mapInArrow(_nothing, "rows long"))[0])
             timed("typed local[2]", *spark_run(lambda: spark.read.parquet(str(parquet)),
                                                lambda frame: validate(frame, table)))
         spark.stop()
 
     best = {name: rate(args.records, min(runs)) for name, runs in times.items()}
-    line_counts = {found[name] for name in found if name != "typed local[2]"}
+    line_counts = {found[name] for name in found if name.startswith(("cli", "lines"))}
     if len(line_counts) != 1:
         raise SystemExit(f"the JSON line paths disagree on the number of findings: {found}")
     cli1, cli2 = best["cli jobs=1"], best["cli jobs=2"]
@@ -143,6 +154,9 @@ def main() -> None:
     print("  per round, local[2]/local[1] (loop x1/x2): " + ", ".join(
         f"{a / b:.2f} ({c / d:.2f})" for a, b, c, d in zip(times["lines local[1]"], times["lines local[2]"],
                                                            times["loop x1"], times["loop x2"])))
+    floor = best["floor local[2]"]
+    print(f"  Spark's floor, local[2]           : {floor:12,.0f} rec/s  (a mapInArrow that does nothing: reading the"
+          f" lines and handing them to Python; {floor / cli2:.2f} of --jobs 2)")
     typed = best["typed local[2]"]
     print(f"spark validate, typed Parquet, local[2]: {typed:9,.0f} rec/s  {typed / two:.2f} of validate_lines")
 
