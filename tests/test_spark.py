@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import os
 import re
-import subprocess
 import sys
 from decimal import Decimal
 
@@ -40,6 +39,7 @@ def spark():
     session = (SparkSession.builder.master("local[2]").appName("dvschema-tests")
                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
                .config("spark.sql.session.timeZone", "America/New_York")
+               .config("spark.sql.adaptive.enabled", "false")  # tiny queries: no re-planning between stages
                .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")  # short jobs: quick JIT
                .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
@@ -56,11 +56,15 @@ def _record_files(table_name: str) -> dict[str, list]:
 
 
 def _cli_findings(schema, files, operation: str) -> list[dict]:
-    result = subprocess.run([sys.executable, "-m", "dvschema.cli", "validate", "--schema", str(schema), "--format",
-                             "json", "--operation", operation, "--fail-on", "none", *map(str, files)],
-                            cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)["findings"]
+    """The findings of ``dvschema validate --format json`` (run in this process)."""
+    from click.testing import CliRunner
+
+    from dvschema.cli import main
+
+    result = CliRunner().invoke(main, ["validate", "-q", "--schema", str(schema), "--format", "json", "--operation",
+                                       operation, "--fail-on", "none", *map(str, files)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["findings"]
 
 
 def _keyed(rows: list[dict], place) -> list[tuple]:
@@ -106,7 +110,7 @@ def _typed_frames(spark, records: list[tuple[str, dict]]):
         keys = list(group[0][1])
         schema = types.StructType([types.StructField("place", types.StringType())] + [
             types.StructField(key, _spark_type([record[key] for _, record in group])) for key in keys])
-        yield spark.createDataFrame([(place, *record.values()) for place, record in group], schema)
+        yield spark.createDataFrame([(place, *record.values()) for place, record in group], schema).coalesce(1)
 
 
 @pytest.fixture(scope="module")
