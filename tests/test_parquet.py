@@ -109,3 +109,31 @@ def test_parquet_files_are_found_in_folders(tmp_path):
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == (f"{tmp_path / 'export/part-0.parquet'}:record 0: DV102 max-length "
                                              "101 characters (UTF-16 units), longer than MaxLength 100")
+
+
+def test_arrow_values_take_their_web_api_json_forms():
+    pa = pytest.importorskip("pyarrow")
+    from dvschema.validation.arrowvalues import batch_converters, batch_records
+
+    paris = dt.timezone(dt.timedelta(hours=2))
+    batch = pa.RecordBatch.from_pydict({
+        "d": pa.array([Decimal("1.500000"), Decimal("100"), None], pa.decimal128(12, 6)),
+        "f64": pa.array([0.1, 3.0, float("nan")], pa.float64()),
+        "f32": pa.array([0.1, 2.5, None], pa.float32()),
+        "ts": pa.array([dt.datetime(2024, 5, 1, 12, 0, 0, 250000, tzinfo=paris)] * 3, pa.timestamp("us", tz="UTC")),
+        "ntz": pa.array([dt.datetime(2024, 5, 1, 12, 0)] * 3, pa.timestamp("ms")),
+        "day": pa.array([dt.date(1999, 12, 31)] * 3, pa.date32()),
+        "bin": pa.array([b"\x00\xff", b"", None], pa.binary()),
+        "many": pa.array([[1, 2], [], None], pa.list_(pa.int64())),
+        "deep": pa.array([{"name": "x", "at": dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), "n": Decimal("2.50")}] * 3,
+                         pa.struct([("name", pa.string()), ("at", pa.timestamp("s", tz="UTC")),
+                                    ("n", pa.decimal128(5, 2))])),
+        "tags": pa.array([[("a", dt.date(2024, 1, 2))], [], None], pa.map_(pa.string(), pa.date32())),
+    })
+    records = list(batch_records(batch, batch_converters(batch.schema)))
+    assert records[0] == {
+        "d": Decimal("1.5"), "f64": Decimal("0.1"), "f32": Decimal("0.1"), "ts": "2024-05-01T10:00:00.250000Z",
+        "ntz": "2024-05-01T12:00:00", "day": "1999-12-31", "bin": "AP8=", "many": [1, 2],
+        "deep": {"name": "x", "at": "2024-01-01T00:00:00Z", "n": Decimal("2.5")}, "tags": {"a": "2024-01-02"}}
+    assert str(records[1]["d"]) == "100" and str(records[1]["f64"]) == "3.0" and records[1]["f32"] == Decimal("2.5")
+    assert records[2]["d"] is None and records[2]["f64"] != records[2]["f64"] and records[2]["many"] is None

@@ -411,3 +411,13 @@ def test_lines_of_a_frame_not_read_from_files_are_numbered_in_order(spark):
     broken = spark.createDataFrame([("{}",), ('{"msdyn_name": ',)], "value string").repartition(1)
     with pytest.raises(PythonException, match=r"the DataFrame: error: not valid JSON .* \(row 2 of partition 0\)"):
         validate_lines(broken, SEED_BOTSESSION).collect()
+
+
+def test_struct_columns_reach_the_rules_as_nested_records(spark):
+    from dvschema.spark import validate
+
+    frame = spark.createDataFrame(
+        [({"at": dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), "n": Decimal("2.50")},)],
+        "msdyn_name struct<at: timestamp, n: decimal(5,2)>")
+    rows = validate(frame, SEED_BOTSESSION, select=["DV108"]).collect()
+    assert [(row.column, row.value) for row in rows] == [("msdyn_name", '{"at":"2024-01-01T00:00:00Z","n":2.5}')]

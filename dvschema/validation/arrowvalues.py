@@ -4,8 +4,8 @@ A typed column says what a JSON value only implies, so each Arrow type gets one 
 once per schema and applied column by column:
 
 - decimals stay :class:`~decimal.Decimal` (exact), without the zeros a column's scale pads them
-  with (``decimal(12,6)`` holds ``1.5`` as ``1.500000``; the number sent is ``1.5``); doubles become
-  the Decimal of their shortest text, as ``loads_exact`` reads a JSON number;
+  with (``decimal(12,6)`` holds ``1.5`` as ``1.500000``; the number sent is ``1.5``); doubles (and
+  floats) become the Decimal of their shortest text, as ``loads_exact`` reads a JSON number;
 - timestamps with a time zone become ISO 8601 in UTC with ``Z``; timestamps without one
   (Spark's TIMESTAMP_NTZ) keep no offset, so the rules judge them as such; dates become ``YYYY-MM-DD``;
 - lists (multi-select choices) become lists, structs nested records (deep insert), maps objects,
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import struct
 from decimal import Decimal
 from typing import Any, Callable, Iterator
 
@@ -36,6 +37,17 @@ def _decimal(value: Decimal) -> Decimal:
 
 def _double(value: float) -> Any:
     return Decimal(repr(value)) if value == value and value not in (float("inf"), float("-inf")) else value
+
+
+def _single(value: float) -> Any:
+    """A float32 as the Decimal of its shortest text (``0.1``, not the double ``0.10000000149011612``)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return value
+    for digits in range(6, 10):
+        text = f"{value:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == value:
+            return Decimal(text)
+    return Decimal(repr(value))
 
 
 def _timestamp(value: dt.datetime) -> str:
@@ -67,6 +79,8 @@ def value_converter(arrow_type: Any) -> Converter | None:
 
     if types.is_decimal(arrow_type):
         return _decimal
+    if types.is_float32(arrow_type) or types.is_float16(arrow_type):
+        return _single
     if types.is_floating(arrow_type):
         return _double
     if types.is_timestamp(arrow_type):
