@@ -104,11 +104,11 @@ def _spec(table: Table | str | Path, operation: str, select: Iterable[str] | Non
         from dvschema.parsers import parse_file
 
         table = parse_file(Path(table)).table
-    spec = ValidatorSpec(dump_json(table), operation, tuple(select) if select is not None else None,
+    spec = ValidatorSpec(dump_json(table, indent=False), operation, tuple(select) if select is not None else None,
                          tuple(ignore) if ignore is not None else None,
                          tuple(sorted(severities.items())) if severities else None,
                          tuple(sorted(required_severities.items())) if required_severities else None,
-                         dump_json(catalog) if catalog is not None else None)
+                         dump_json(catalog, indent=False) if catalog is not None else None)
     return spec, spec.build()
 
 
