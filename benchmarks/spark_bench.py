@@ -54,8 +54,9 @@ def cli_run(path: Path, jobs: int) -> int:
     return orjson.loads(result.stdout)["summary"]["violations"]
 
 
-def session(cores: int):
-    """A local Spark session on ``cores`` cores (an earlier one is stopped)."""
+def session(cores: int, arrow_batch: int | None = None):
+    """A local Spark session on ``cores`` cores (an earlier one is stopped); ``arrow_batch`` sets the rows of an
+    Arrow batch handed to Python (Spark's default: 10,000)."""
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
@@ -63,7 +64,8 @@ def session(cores: int):
         active.stop()
     spark = (SparkSession.builder.master(f"local[{cores}]").appName("dvschema-bench")
              .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", str(cores))
-             .config("spark.sql.files.maxPartitionBytes", str(16 << 20)).getOrCreate())
+             .config("spark.sql.files.maxPartitionBytes", str(16 << 20))
+             .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(arrow_batch or 10_000)).getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
@@ -91,6 +93,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--arrow-batch", type=int, default=None, help="rows per Arrow batch (Spark's default 10,000)")
     args = parser.parse_args()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
@@ -127,7 +130,7 @@ def main() -> None:
                 busy_loops(processes, steps)
                 timed(f"loop x{processes}", time.perf_counter() - start)
             for cores in (1, 2):
-                spark = session(cores)
+                spark = session(cores, args.arrow_batch)
                 spark_run(lambda: spark.read.text(str(sample)), lines_check)  # warm-up: workers, JIT
                 timed(f"lines local[{cores}]", *spark_run(lambda: spark.read.text(str(jsonl)), lines_check))
             timed("floor local[2]", spark_run(lambda: spark.read.text(str(jsonl)),
@@ -144,7 +147,7 @@ def main() -> None:
     one, two = best["lines local[1]"], best["lines local[2]"]
     ceiling = max(a / b for a, b in zip(times["loop x1"], times["loop x2"]))
     print(f"records: {args.records:,} ({found['cli jobs=1']:,} findings; typed Parquet: {found['typed local[2]']:,}),"
-          f" cores: {os.cpu_count()}, best of {args.rounds} rounds")
+          f" cores: {os.cpu_count()}, best of {args.rounds} rounds, Arrow batches of {args.arrow_batch or 10_000:,} rows")
     print(f"dvschema validate, one process      : {cli1:12,.0f} rec/s")
     print(f"dvschema validate --jobs 2          : {cli2:12,.0f} rec/s  speed-up {cli2 / cli1:.2f}")
     print(f"spark validate_lines, local[1]      : {one:12,.0f} rec/s  {one / cli1:.2f} of one process")
