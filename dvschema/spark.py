@@ -30,9 +30,6 @@ from dvschema.metaschema.model import Catalog, Table
 from dvschema.validation.model import SEVERITY_RANK, Violation, rejects
 from dvschema.validation.validator import Validator
 
-#: The columns of a findings DataFrame before the finding's own fields.
-POSITION_FIELDS = ("path", "line", "record", "id")
-_LONG_POSITIONS = ("line", "record")
 _FILE, _BLOCK, _ROW, _RECORD = "_dv_file", "_dv_block", "_dv_row", "_dv_record"
 _FINDINGS, _REJECTED = "findings", "_dv_rejected"
 _VALIDATORS: dict[str, Validator] = {}
@@ -52,12 +49,6 @@ def _require_spark() -> tuple[Any, Any]:
 def finding_fields() -> tuple[str, ...]:
     """The fields a finding contributes to a row: every field of a Violation but its place in a file."""
     return tuple(name for name in Violation._fields if name not in ("path", "line", "record"))
-
-
-def findings_schema() -> str:
-    """The Spark schema (DDL) of :func:`validate`'s and :func:`validate_lines`' findings."""
-    columns = [f"{name} {'long' if name in _LONG_POSITIONS else 'string'}" for name in POSITION_FIELDS]
-    return ", ".join(columns + [f"`{name}` string" for name in finding_fields()])
 
 
 @dataclass(frozen=True)
