@@ -421,3 +421,21 @@ def test_struct_columns_reach_the_rules_as_nested_records(spark):
         "msdyn_name struct<at: timestamp, n: decimal(5,2)>")
     rows = validate(frame, SEED_BOTSESSION, select=["DV108"]).collect()
     assert [(row.column, row.value) for row in rows] == [("msdyn_name", '{"at":"2024-01-01T00:00:00Z","n":2.5}')]
+
+
+def test_a_file_split_into_blocks_is_numbered_as_one_file(spark):
+    """Spark splits a large file into blocks read by different tasks: lines and records still count from
+    the file's start (here with blocks of 1 KB, a file of 15 lines makes several)."""
+    from dvschema.spark import validate_lines
+
+    path = RECORDS / "msdyn_botsession.invalid.jsonl"
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "1024")
+    try:
+        text = spark.read.text(str(path))
+        blocks = text.select("_metadata.file_block_start").distinct().count()
+        found = [row.asDict() for row in validate_lines(text, SEED_BOTSESSION).collect()]
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    assert blocks >= 3
+    place = lambda row: (row["path"].rsplit("/", 1)[-1], row["line"], row["record"])  # noqa: E731
+    assert _keyed(found, place) == _keyed(_cli_findings(SEED_BOTSESSION, [path], "create"), place)
