@@ -41,7 +41,8 @@ def _require_spark() -> tuple[Any, Any]:
         import pyarrow
         from pyspark.sql import functions
     except ImportError as error:
-        raise ImportError(f"dvschema.spark needs pyspark and pyarrow ({error.name} is missing): "
+        missing = (error.name or "pyspark").partition(".")[0]
+        raise ImportError(f"dvschema.spark needs pyspark and pyarrow ({missing} is missing): "
                           "pip install 'dvschema[spark]'") from None
     return functions, pyarrow
 

@@ -137,3 +137,14 @@ def test_arrow_values_take_their_web_api_json_forms():
         "deep": {"name": "x", "at": "2024-01-01T00:00:00Z", "n": Decimal("2.5")}, "tags": {"a": "2024-01-02"}}
     assert str(records[1]["d"]) == "100" and str(records[1]["f64"]) == "3.0" and records[1]["f32"] == Decimal("2.5")
     assert records[2]["d"] is None and records[2]["f64"] != records[2]["f64"] and records[2]["many"] is None
+
+
+def test_spark_functions_without_pyspark_say_what_to_install(monkeypatch):
+    from dvschema import spark as dvspark
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    for function in (dvspark.validate, dvspark.validate_lines, dvspark.split):
+        with pytest.raises(ImportError, match=r"dvschema.spark needs pyspark and pyarrow \(pyspark is missing\): "
+                                              r"pip install 'dvschema\[spark\]'"):
+            function(None, SEED_BOTSESSION)
