@@ -47,9 +47,12 @@ def _require_spark() -> tuple[Any, Any]:
     return functions, pyarrow
 
 
-def finding_fields() -> tuple[str, ...]:
-    """The fields a finding contributes to a row: every field of a Violation but its place in a file."""
-    return tuple(name for name in Violation._fields if name not in ("path", "line", "record"))
+def finding_columns() -> dict[str, int]:
+    """The columns a finding contributes to a row after its place (file, line, record), named as in the
+    JSON report (``Violation.to_dict``: ``column``, ``key``, ``path``, ``value``, ``rule``, ...), each with
+    the position of the Violation field it holds (read once from ``to_dict`` itself)."""
+    probe = Violation.from_fields(tuple(range(len(Violation._fields))))
+    return {name: position for name, position in probe.to_dict().items() if name not in ("file", "line", "record")}
 
 
 @dataclass(frozen=True)
@@ -153,8 +156,9 @@ class _Findings:
 
     def __init__(self, pyarrow: Any):
         self.pyarrow = pyarrow
-        self.names = [_FILE, _BLOCK, _ROW, _RECORD, "id", *finding_fields()]
-        self.positions = [Violation._fields.index(name) for name in finding_fields()]
+        columns = finding_columns()
+        self.names = [_FILE, _BLOCK, _ROW, _RECORD, "id", *columns]
+        self.positions = list(columns.values())
         self.rows: list[tuple] = []
 
     def add(self, file: str, block: int, row: int, record: int, record_id: str | None,
@@ -176,7 +180,7 @@ class _Findings:
 
 def _raw_schema() -> str:
     return (f"{_FILE} string, {_BLOCK} long, {_ROW} long, {_RECORD} long, id string, "
-            + ", ".join(f"`{name}` string" for name in finding_fields()))
+            + ", ".join(f"`{name}` string" for name in finding_columns()))
 
 
 def _record_id(value: Any) -> str | None:
@@ -285,11 +289,11 @@ def _placed_findings(raw: Any, blocks: Any, functions: Any, record_counts: Any, 
     rows (and records) of the blocks before it in its file."""
     from pyspark.sql import Window
 
-    fields = [functions.col(_quoted(name)) for name in finding_fields()]
-    path = functions.when(functions.col(_FILE) == "", None).otherwise(functions.col(_FILE)).alias("path")
+    fields = [functions.col(_quoted(name)) for name in finding_columns()]
+    file = functions.when(functions.col(_FILE) == "", None).otherwise(functions.col(_FILE)).alias("file")
     if not index:
         null = functions.lit(None).cast("long")
-        return raw.select(path, null.alias("line"), null.alias("record"), "id", *fields)
+        return raw.select(file, null.alias("line"), null.alias("record"), "id", *fields)
     counts = blocks.groupBy(_FILE, _BLOCK).agg(functions.count(functions.lit(1)).alias("rows"),
                                                  record_counts.alias("records"))
     before = Window.partitionBy(_FILE).orderBy(_BLOCK).rowsBetween(Window.unboundedPreceding, -1)
@@ -297,7 +301,7 @@ def _placed_findings(raw: Any, blocks: Any, functions: Any, record_counts: Any, 
                             functions.coalesce(functions.sum("rows").over(before), functions.lit(0)).alias("row0"),
                             functions.coalesce(functions.sum("records").over(before), functions.lit(0)).alias("rec0"))
     placed = raw.join(functions.broadcast(offsets), [_FILE, _BLOCK], "left")
-    return placed.select(path, (functions.col("row0") + functions.col(_ROW) + 1).alias("line"),
+    return placed.select(file, (functions.col("row0") + functions.col(_ROW) + 1).alias("line"),
                          (functions.col("rec0") + functions.col(_RECORD)).alias("record"), "id", *fields)
 
 
@@ -321,10 +325,11 @@ def validate(df: Any, table: Table | str | Path, operation: str = "create", *, s
              required_severities: dict[str, str] | None = None, catalog: Catalog | None = None,
              key: str | None = None, index: bool = True, ignore_nulls: bool = False) -> Any:
     """A DataFrame of the findings of ``df``'s rows, each row a record of ``table`` (a Table or the path
-    of its reference page): one row per finding with ``path``, ``line`` (null: rows have no lines),
+    of its reference page): one row per finding with ``file``, ``line`` (null: rows have no lines),
     ``record`` (the row's index in its file, or in the DataFrame), ``id`` (the ``key`` column's value,
-    else the primary id's, as JSON text) and the finding's fields (``column``, ``value``, ``rule``,
-    ``code``, ``severity``, ``message``, ...), the same as ``Validator.iter_violations`` gives.
+    else the primary id's, as JSON text) and the finding's fields as the JSON report names them
+    (``column``, ``key``, ``path``, ``value``, ``rule``, ``code``, ``severity``, ``message``, ...), the
+    same as ``Validator.iter_violations`` gives.
 
     A null cell is a JSON null (the key is there, as for an empty CSV cell: an update clears the
     column); ``ignore_nulls=True`` leaves the key out instead, as a sink that ignores null values
@@ -349,7 +354,7 @@ def validate_lines(df: Any, table: Table | str | Path, operation: str = "create"
     """A DataFrame of the findings of JSON lines: ``df`` has one line per row in ``column`` (what
     ``spark.read.text`` gives). The fast path: lines are scanned by the compiled screen as
     ``dvschema validate`` scans a JSONL file, and only the lines it cannot vouch for are parsed.
-    Findings are those of the CLI on the same file: ``path``, ``line``, ``record`` (blank lines are
+    Findings are those of the CLI on the same file: ``file``, ``line``, ``record`` (blank lines are
     no records), ``id`` (the primary id of the record, when it has one) and the finding's fields.
     A line that is not JSON fails the job with the CLI's located message.
     """
@@ -373,8 +378,8 @@ def _split_rows(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]], wi
         from dvschema.validation.arrowvalues import batch_converters
 
         validator = worker_validator(spec, key)
-        names = finding_fields()
-        finding_type = pyarrow.list_(pyarrow.struct([(name, pyarrow.string()) for name in names]))
+        columns = finding_columns()
+        finding_type = pyarrow.list_(pyarrow.struct([(name, pyarrow.string()) for name in columns]))
         converters = None
         for batch in batches:
             if converters is None:
@@ -382,7 +387,8 @@ def _split_rows(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]], wi
             found, rejected = [], []
             for record in _records(batch, converters, fields, ignore_nulls):
                 violations = validator.validate(record)
-                found.append([{name: getattr(violation, name) for name in names} for violation in violations])
+                found.append([{name: violation[position] for name, position in columns.items()}
+                              for violation in violations])
                 rejected.append(rejects(violations, threshold))
             arrays = [batch.column(i) for i in range(width)]
             arrays += [pyarrow.array(found, type=finding_type), pyarrow.array(rejected, type=pyarrow.bool_())]
@@ -409,7 +415,7 @@ def split(df: Any, table: Table | str | Path, operation: str = "create", *, fail
     if _FINDINGS in df.columns:
         raise ValueError(f"the DataFrame has a column {_FINDINGS!r} already; rename it before split")
     spec, validator = _spec(table, operation, select, ignore, severities, required_severities, catalog)
-    finding = StructType([StructField(name, StringType()) for name in finding_fields()])
+    finding = StructType([StructField(name, StringType()) for name in finding_columns()])
     columns = [StructField(f"_c{position}", field.dataType, field.nullable)
                for position, field in enumerate(df.schema.fields)]
     schema = StructType(columns + [StructField(_FINDINGS, ArrayType(finding, False)),

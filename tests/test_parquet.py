@@ -37,8 +37,8 @@ def test_parquet_records_are_checked_by_record_index(tmp_path):
     result = CliRunner().invoke(main, ["validate", "-q", "--schema", str(DISCOUNT), "--ignore", "DV101", str(path)])
     assert result.exit_code == 1, result.output
     assert result.output.splitlines() == [
-        f"{path}:record 1: DV104 precision [warning] 10.123456 has 6 decimal places; Precision is 5",
-        f"{path}:record 1: DV103 out-of-range 0 is below the minimum 0.00001",
+        f"{path}:record 1: DV104 precision [warning] highquantity: 10.123456 has 6 decimal places; Precision is 5",
+        f"{path}:record 1: DV103 out-of-range lowquantity: 0 is below the minimum 0.00001",
         "3 records in 1 file: 1 error, 1 warning, 0 info",
     ]
     assert "record 0" not in result.output  # 10.500000 is 10.5: the column's scale pads it, nothing is wrong
@@ -108,7 +108,7 @@ def test_parquet_files_are_found_in_folders(tmp_path):
                                        str(tmp_path / "export")])
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == (f"{tmp_path / 'export/part-0.parquet'}:record 0: DV102 max-length "
-                                             "101 characters (UTF-16 units), longer than MaxLength 100")
+                                             "msdyn_name: 101 characters (UTF-16 units), longer than MaxLength 100")
 
 
 def test_arrow_values_take_their_web_api_json_forms():

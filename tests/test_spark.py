@@ -26,7 +26,7 @@ SEED_OF = {"msdyn_botsession": SEED_BOTSESSION, "msdyn_sessionevent": SEEDS / "0
            "msdynmkt_journeyrunsession": SEEDS / "003_b46588e9ea878d12.txt",
            "msdyn_liveconversation": SEEDS / "004_25187856fee8e0ca.txt"}
 DISCOUNT = FIXTURES / "corpus/new/discount.md"
-FINDING_FIELDS = ("column", "value", "rule", "code", "severity", "message", "server_error")
+FINDING_FIELDS = ("column", "key", "path", "value", "rule", "code", "severity", "message", "server_error")
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +147,7 @@ def test_validate_lines_gives_the_cli_findings(fixture_runs, case):
     expected, found = fixture_runs[case]["cli"], fixture_runs[case]["lines"]
     assert len(found) == len(expected) > 0
     # The same file, line and record index as the CLI, and the same finding, field by field.
-    place = lambda row: (row["path"].rsplit("/", 1)[-1], row["line"], row["record"])  # noqa: E731
+    place = lambda row: (row["file"].rsplit("/", 1)[-1], row["line"], row["record"])  # noqa: E731
     assert _keyed(found, place) == _keyed(expected, place)
 
 
@@ -158,16 +158,16 @@ def test_validate_of_typed_frames_gives_the_cli_findings(fixture_runs, case):
     expected, found = fixture_runs[case]["cli"], fixture_runs[case]["typed"]
     assert all(row["line"] is None and row["record"] is None for row in found)
     assert _keyed(found, lambda row: row["id"]) == \
-        _keyed(expected, lambda row: f"{row['path'].rsplit('/', 1)[-1]}#{row['record']}")
+        _keyed(expected, lambda row: f"{row['file'].rsplit('/', 1)[-1]}#{row['record']}")
 
 
 def test_fixture_findings_include_known_ones(fixture_runs):
     """A few findings of the fixture files, stated exactly (the CLI's own tests state the rest)."""
     case = CASES.index(("msdyn_liveconversation", "create"))
-    lines = {(row["path"].rsplit("/", 1)[-1], row["line"], row["record"], row["code"], row["column"])
+    lines = {(row["file"].rsplit("/", 1)[-1], row["line"], row["record"], row["code"], row["column"], row["key"])
              for row in fixture_runs[case]["lines"]}
-    assert ("msdyn_liveconversation.invalid.jsonl", 2, 1, "DV102", "msdyn_subject") in lines
-    assert ("msdyn_liveconversation.invalid.jsonl", 9, 8, "DV111", "msdyn_subjet") in lines
+    assert ("msdyn_liveconversation.invalid.jsonl", 2, 1, "DV102", "msdyn_subject", "msdyn_subject") in lines
+    assert ("msdyn_liveconversation.invalid.jsonl", 9, 8, "DV111", None, "msdyn_subjet") in lines
     typed = {(row["id"], row["code"], row["value"]) for row in fixture_runs[case]["typed"]}
     assert ("msdyn_liveconversation.invalid.jsonl#4", "DV105", "[192360000,192360000]") in typed
 
@@ -312,10 +312,10 @@ def test_null_cells_are_null_unless_ignored(spark):
 
     table = parsed(SEED_OF["msdyn_liveconversation"]).table
     frame = spark.createDataFrame([("a", None)], "msdyn_liveconversationid string, msdyn_subject string")
-    kept = [row.message for row in validate(frame, table, index=False).collect()]
-    ignored = [row.message for row in validate(frame, table, index=False, ignore_nulls=True).collect()]
-    assert "msdyn_subject is ApplicationRequired but null (create)" in kept
-    assert "msdyn_subject is ApplicationRequired but missing (create)" in ignored
+    kept = [(row.column, row.message) for row in validate(frame, table, index=False).collect()]
+    ignored = [(row.column, row.message) for row in validate(frame, table, index=False, ignore_nulls=True).collect()]
+    assert ("msdyn_subject", "ApplicationRequired but null (create)") in kept
+    assert ("msdyn_subject", "ApplicationRequired but missing (create)") in ignored
 
 
 def test_bind_column_names_with_at_and_dots_work(spark):
@@ -325,7 +325,8 @@ def test_bind_column_names_with_at_and_dots_work(spark):
     frame = spark.createDataFrame([("s", "bots(1)"), ("t", "/bots(00000000-0000-0000-0000-000000000001)")],
                                   ["msdyn_name", "msdyn_botid@odata.bind"])
     rows = validate(frame, table, select=["DV109"]).collect()
-    assert [(row.record, row.column, row.value) for row in rows] == [(0, "msdyn_botid@odata.bind", "bots(1)")]
+    assert [(row.record, row.column, row.key, row.value) for row in rows] == \
+        [(0, "msdyn_botid", "msdyn_botid@odata.bind", "bots(1)")]
     valid, rejected = split(frame, table, select=["DV109"])
     assert [row["msdyn_botid@odata.bind"] for row in valid.collect()] == \
         ["/bots(00000000-0000-0000-0000-000000000001)"]
@@ -367,10 +368,10 @@ def test_readme_at_scale_example_runs(spark, capsys):
         os.chdir(cwd)
     output = capsys.readouterr().out.splitlines()
     assert output == [
-        "msdyn_botsession.invalid.jsonl 1 DV101 msdyn_name msdyn_name is ApplicationRequired but missing (create)",
-        "msdyn_botsession.invalid.jsonl 2 DV102 msdyn_name 101 characters (UTF-16 units), longer than MaxLength 100",
-        "msdyn_botsession.invalid.jsonl 3 DV102 msdyn_name 101 characters (UTF-16 units), longer than MaxLength 100",
-        "msdyn_botsession.invalid.jsonl 4 DV103 msdyn_csatscore 6 is above the maximum 5",
+        "msdyn_botsession.invalid.jsonl 1 DV101 msdyn_name: ApplicationRequired but missing (create)",
+        "msdyn_botsession.invalid.jsonl 2 DV102 msdyn_name: 101 characters (UTF-16 units), longer than MaxLength 100",
+        "msdyn_botsession.invalid.jsonl 3 DV102 msdyn_name: 101 characters (UTF-16 units), longer than MaxLength 100",
+        "msdyn_botsession.invalid.jsonl 4 DV103 msdyn_csatscore: 6 is above the maximum 5",
         "1 [Row(msdyn_name='Session 2', message=['6 is above the maximum 5'])]",
     ]
 
@@ -404,7 +405,7 @@ def test_lines_of_a_frame_not_read_from_files_are_numbered_in_order(spark):
     lines = ['{"msdyn_name": "ok"}', "", '{"msdyn_name": "' + "x" * 101 + '"}', '{"msdyn_nmae": "typo"}']
     frame = spark.createDataFrame([(line,) for line in lines], "json string").repartition(1)
     rows = validate_lines(frame, SEED_BOTSESSION, column="json", select=["DV102", "DV111"]).collect()
-    assert [(row.path, row.line, row.record, row.code) for row in rows] == [(None, 3, 1, "DV102"), (None, 4, 2, "DV111")]
+    assert [(row.file, row.line, row.record, row.code) for row in rows] == [(None, 3, 1, "DV102"), (None, 4, 2, "DV111")]
     pretty = spark.createDataFrame([('{"msdyn_name":\n "ok"}',)], "value string")
     with pytest.raises(PythonException, match="a value of column 'value' holds a newline"):
         validate_lines(pretty, SEED_BOTSESSION).collect()
@@ -437,5 +438,5 @@ def test_a_file_split_into_blocks_is_numbered_as_one_file(spark):
     finally:
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
     assert blocks >= 3
-    place = lambda row: (row["path"].rsplit("/", 1)[-1], row["line"], row["record"])  # noqa: E731
+    place = lambda row: (row["file"].rsplit("/", 1)[-1], row["line"], row["record"])  # noqa: E731
     assert _keyed(found, place) == _keyed(_cli_findings(SEED_BOTSESSION, [path], "create"), place)
