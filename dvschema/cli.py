@@ -408,7 +408,7 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
              select: tuple[str, ...], extend_select: tuple[str, ...],
              ignore_rules: tuple[str, ...], max_violations: int | None, jobs: int, previous: Path | None,
              valid_out: Path | None, rejected_out: Path | None, quiet: bool, config_file: Path | None) -> None:
-    """Validate record files (JSON, JSONL, CSV) against a table's metadata.
+    """Validate record files (JSON, JSONL, CSV, Parquet) against a table's metadata.
 
     FILES are record files or folders of them; - reads records from standard input (JSON, JSONL or
     CSV, told from the content). A file no table is found for is an error for that file; the

@@ -1,8 +1,8 @@
-"""Record files in: JSON (an object, an array or a Web API response), JSONL and CSV, streamed with
-their positions.
+"""Record files in: JSON (an object, an array or a Web API response), JSONL, CSV and Parquet, streamed
+with their positions.
 
 Each reader yields :class:`RecordEntry` objects (record, line, index). JSONL and CSV are read
-line by line, JSON record by record (:mod:`dvschema.validation.jsonarray`), in bounded memory. Unreadable input raises a located
+line by line, Parquet batch by batch, JSON record by record (:mod:`dvschema.validation.jsonarray`), in bounded memory. Unreadable input raises a located
 :class:`~dvschema.diagnostics.InputError`.
 """
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # the model is only named in annotations: validation never im
     from dvschema.metaschema.model import Table
 
 Buffer = Union[bytes, mmap.mmap]
-RECORD_SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+RECORD_SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
 
 #: The path that names standard input.
@@ -63,14 +63,14 @@ def content_format(data: bytes) -> str:
 
 
 def record_format(path: str | Path) -> str:
-    """Return json, jsonl or csv from the file name (for ``-``, standard input, from its content);
+    """Return json, jsonl, csv or parquet from the file name (for ``-``, standard input, from its content);
     raise InputError for another ending."""
     if str(path) == STDIN:
         return content_format(stdin_bytes())
     suffix = Path(path).suffix.lower()
     if suffix not in RECORD_SUFFIXES:
         raise InputError.at(str(path), None, "unknown record file type", found=suffix or "(no ending)",
-                            expected=".json, .jsonl, .ndjson or .csv")
+                            expected=".json, .jsonl, .ndjson, .csv or .parquet")
     return RECORD_SUFFIXES[suffix]
 
 
@@ -296,9 +296,56 @@ def iter_csv(path: str, table: Table, delimiter: str | None = None,
                                 expected="RFC 4180 CSV in UTF-8") from None
 
 
+def iter_parquet(path: str) -> Iterator[RecordEntry]:
+    """Yield one record per row of a Parquet file (a lake export), numbered by record index: a
+    Parquet file has no lines. Values become Web API JSON values by their Arrow type
+    (:mod:`dvschema.validation.arrowvalues`); pyarrow comes with ``dvschema[spark]``."""
+    try:
+        import pyarrow
+        import pyarrow.parquet as parquet
+    except ImportError:
+        raise InputError.at(path, None, "reading Parquet needs pyarrow", found="pyarrow is not installed",
+                            expected="pip install 'dvschema[spark]' (or pyarrow)") from None
+    from dvschema.validation.arrowvalues import batch_converters, batch_records, utc_timestamp
+
+    try:
+        handle = parquet.ParquetFile(path, coerce_int96_timestamp_unit="us")
+    except (OSError, pyarrow.ArrowException) as error:  # unreadable, or not Parquet (ArrowInvalid)
+        raise _parquet_error(path, error) from None
+    converters = batch_converters(handle.schema_arrow)
+    # Spark and Hive write timestamps as INT96 by default: instants in UTC, which Arrow reads without a
+    # time zone. They are given their UTC offset, as the writer meant.
+    for position in range(len(handle.schema_arrow)):
+        if _is_int96(handle, position):
+            converters[position] = utc_timestamp
+    index = 0
+    with handle:
+        try:
+            for batch in handle.iter_batches(batch_size=10_000):
+                for record in batch_records(batch, converters):
+                    yield RecordEntry(record, None, index)
+                    index += 1
+        except (OSError, pyarrow.ArrowException) as error:
+            raise _parquet_error(path, error) from None
+
+
+def _is_int96(handle: Any, position: int) -> bool:
+    """Whether the top-level column at ``position`` is stored as INT96 (a flat column of the file)."""
+    field = handle.schema_arrow.field(position)
+    if str(field.type).startswith("timestamp") and field.type.tz is None:
+        columns = [column for column in handle.schema if column.path == field.name]
+        return bool(columns) and columns[0].physical_type == "INT96"
+    return False
+
+
+def _parquet_error(path: str, error: Exception) -> InputError:
+    return InputError.at(path, None, "not a readable Parquet file", found=shorten(str(error)),
+                         expected="a Parquet file (a table export)")
+
+
 def iter_record_file(path: str | Path, table: Table, delimiter: str | None = None,
                      notes: list[str] | None = None) -> Iterator[RecordEntry]:
-    """Yield the records of a JSON, JSONL or CSV file (``-``: standard input). ``delimiter`` and
+    """Yield the records of a JSON, JSONL, CSV or Parquet file (``-``: standard input). ``delimiter`` and
     ``notes`` (where header notes are added) are for CSV."""
     name = str(path)
     kind = record_format(name)
@@ -306,4 +353,6 @@ def iter_record_file(path: str | Path, table: Table, delimiter: str | None = Non
         return iter_jsonl(name)
     if kind == "json":
         return iter_json(name)
+    if kind == "parquet":
+        return iter_parquet(name)
     return iter_csv(name, table, delimiter, notes)

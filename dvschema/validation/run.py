@@ -534,7 +534,8 @@ def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on
     """Validate record files (``-``: standard input); yield located violations; write the valid/rejected
     split if asked.
 
-    JSONL and JSON records go to ``valid_out`` as their original text (one line each); CSV records as JSON.
+    JSONL and JSON records go to ``valid_out`` as their original text (one line each); CSV and Parquet
+    records as JSON.
     CSV files are read with ``csv_delimiter``, or the one sniffed from each file.
     ``progress`` is called with the running summary about every 10,000 records and after each file.
     """
@@ -545,7 +546,7 @@ def validate_files(validator: Validator, paths: Iterable[str | Path], *, fail_on
         run.summary.files += 1
         run.summary.file_names.append(name)
         kind = record_format(name)
-        if not previous and kind != "csv":
+        if not previous and kind in ("json", "jsonl"):
             yield from _validate_buffer(validator, name, kind, jobs, run)
         else:
             yield from _validate_entries(validator, name, previous, run, csv_delimiter)

@@ -1,0 +1,168 @@
+"""Validation on Spark against the single-machine path, in one run.
+
+Run: python benchmarks/spark_bench.py [--records N] [--rounds R]
+Generates N msdyn_botsession records (default 1,000,000; the generator of validate_bench.py: fixed seed,
+about 10% invalid), writes them as JSONL and as a typed Parquet export, and prints records per second for
+``dvschema validate`` on the file (one process, then --jobs 2; the command as a user runs it, output
+included), ``dvschema.spark.validate_lines`` on the JSONL on local[1] and local[2], and
+``dvschema.spark.validate`` on the typed Parquet DataFrame on local[2]; with the ratios against the goals:
+validate_lines on local[2] >= 0.5 of --jobs 2 (Spark's own overhead stays bounded), and local[2] >= 1.6x
+local[1] where two cores are free. Spark's floor is printed beside them: a mapInArrow that does nothing with
+the lines, the cost of reading them and handing them to Python. Beside that it prints what two processes of a plain Python loop gain on
+this machine in the same round: on a shared machine whose second core comes and goes, that is the ceiling.
+Spark findings are written to Spark's "noop" sink (every column computed, nothing stored); a session's
+start-up and its first (warm-up) job are not timed. The run stops if the paths disagree on the findings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from validate_bench import SEED_000, busy_loops, make_records, rate, steps_for  # noqa: E402
+
+TYPED_SCHEMA = ("msdyn_name string, `msdyn_botid@odata.bind` string, msdyn_isengaged boolean, msdyn_outcome int, "
+                "msdyn_outcomereason int, `msdyn_sessionid@odata.bind` string, msdyn_sourcesessionid string, "
+                "msdyn_startedon timestamp, msdyn_csatscore int, msdyn_topicname string, statecode int, "
+                "statuscode int, createdon timestamp, msdyn_nmae string")
+
+
+def write_records(path: Path, count: int, seed: int) -> None:
+    """The generated records as JSONL, made in chunks so that a million fit in little memory."""
+    chunk = 100_000
+    with open(path, "wb") as out:
+        for number, start in enumerate(range(0, count, chunk)):
+            records = make_records(min(chunk, count - start), seed + number)
+            out.write(b"".join(orjson.dumps(record) + b"\n" for record in records))
+
+
+def cli_run(path: Path, jobs: int) -> int:
+    """``dvschema validate`` on the file; the number of findings (from the summary line)."""
+    result = subprocess.run([sys.executable, "-m", "dvschema.cli", "validate", "--schema", str(SEED_000), "--jobs",
+                             str(jobs), "--fail-on", "none", "-q", "--format", "json", str(path)],
+                            capture_output=True)
+    if result.returncode != 0:
+        raise SystemExit(result.stderr.decode())
+    return orjson.loads(result.stdout)["summary"]["violations"]
+
+
+def session(cores: int, arrow_batch: int | None = None):
+    """A local Spark session on ``cores`` cores (an earlier one is stopped); ``arrow_batch`` sets the rows of an
+    Arrow batch handed to Python (Spark's default: 10,000)."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.stop()
+    spark = (SparkSession.builder.master(f"local[{cores}]").appName("dvschema-bench")
+             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", str(cores))
+             .config("spark.sql.files.maxPartitionBytes", str(16 << 20))
+             .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(arrow_batch or 10_000)).getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def spark_run(frame_of, check) -> tuple[float, int]:
+    """Seconds to write ``check(frame)``'s findings to the noop sink, and their number."""
+    findings = check(frame_of())
+    start = time.perf_counter()
+    findings.write.format("noop").mode("overwrite").save()
+    seconds = time.perf_counter() - start
+    return seconds, findings.count()
+
+
+def _nothing(batches):
+    """A mapInArrow function that only counts its rows: what Spark's Arrow hand-over alone costs."""
+    import pyarrow
+
+    for batch in batches:
+        yield pyarrow.RecordBatch.from_pydict({"rows": pyarrow.array([batch.num_rows], pyarrow.int64())})
+
+
+def main() -> None:
+    """Generate the records, time every contender and print the ratios."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--arrow-batch", type=int, default=None, help="rows per Arrow batch (Spark's default 10,000)")
+    args = parser.parse_args()
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+    from dvschema import parse_file
+    from dvschema.spark import validate, validate_lines
+
+    table = parse_file(SEED_000).table
+    with tempfile.TemporaryDirectory() as folder:
+        jsonl, parquet, sample = Path(folder) / "records.jsonl", Path(folder) / "export", Path(folder) / "warm.jsonl"
+        write_records(jsonl, args.records, args.seed)
+        write_records(sample, 20_000, args.seed)
+        spark = session(2)
+        spark.read.schema(TYPED_SCHEMA).json(str(jsonl)).write.parquet(str(parquet))
+
+        times: dict[str, list[float]] = {}
+        found: dict[str, int] = {}
+
+        def timed(name: str, seconds: float, findings: int | None = None) -> None:
+            times.setdefault(name, []).append(seconds)
+            if findings is not None:
+                found[name] = findings
+
+        lines_check = lambda frame: validate_lines(frame, table)  # noqa: E731
+        steps = None
+        for _ in range(args.rounds):
+            for jobs in (1, 2):
+                start = time.perf_counter()
+                findings = cli_run(jsonl, jobs)
+                timed(f"cli jobs={jobs}", time.perf_counter() - start, findings)
+            if steps is None:
+                steps = steps_for(min(times["cli jobs=1"]) / 2)
+            for processes in (1, 2):
+                start = time.perf_counter()
+                busy_loops(processes, steps)
+                timed(f"loop x{processes}", time.perf_counter() - start)
+            for cores in (1, 2):
+                spark = session(cores, args.arrow_batch)
+                spark_run(lambda: spark.read.text(str(sample)), lines_check)  # warm-up: workers, JIT
+                timed(f"lines local[{cores}]", *spark_run(lambda: spark.read.text(str(jsonl)), lines_check))
+            timed("floor local[2]", spark_run(lambda: spark.read.text(str(jsonl)),
+                                              lambda frame: frame.mapInArrow(_nothing, "rows long"))[0])
+            timed("typed local[2]", *spark_run(lambda: spark.read.parquet(str(parquet)),
+                                               lambda frame: validate(frame, table)))
+        spark.stop()
+
+    best = {name: rate(args.records, min(runs)) for name, runs in times.items()}
+    line_counts = {found[name] for name in found if name.startswith(("cli", "lines"))}
+    if len(line_counts) != 1:
+        raise SystemExit(f"the JSON line paths disagree on the number of findings: {found}")
+    cli1, cli2 = best["cli jobs=1"], best["cli jobs=2"]
+    one, two = best["lines local[1]"], best["lines local[2]"]
+    ceiling = max(a / b for a, b in zip(times["loop x1"], times["loop x2"]))
+    print(f"records: {args.records:,} ({found['cli jobs=1']:,} findings; typed Parquet: {found['typed local[2]']:,}),"
+          f" cores: {os.cpu_count()}, best of {args.rounds} rounds, Arrow batches of {args.arrow_batch or 10_000:,} rows")
+    print(f"dvschema validate, one process      : {cli1:12,.0f} rec/s")
+    print(f"dvschema validate --jobs 2          : {cli2:12,.0f} rec/s  speed-up {cli2 / cli1:.2f}")
+    print(f"spark validate_lines, local[1]      : {one:12,.0f} rec/s  {one / cli1:.2f} of one process")
+    print(f"spark validate_lines, local[2]      : {two:12,.0f} rec/s  {two / cli2:.2f} of --jobs 2 (goal >= 0.5)")
+    print(f"  local[2] vs local[1]              : {two / one:.2f}x (goal >= 1.6 where two cores are free); "
+          f"two processes of a plain Python loop gain {ceiling:.2f}x in the same rounds")
+    print("  per round, local[2]/local[1] (loop x1/x2): " + ", ".join(
+        f"{a / b:.2f} ({c / d:.2f})" for a, b, c, d in zip(times["lines local[1]"], times["lines local[2]"],
+                                                           times["loop x1"], times["loop x2"])))
+    floor = best["floor local[2]"]
+    print(f"  Spark's floor, local[2]           : {floor:12,.0f} rec/s  (a mapInArrow that does nothing: reading the"
+          f" lines and handing them to Python; {floor / cli2:.2f} of --jobs 2)")
+    typed = best["typed local[2]"]
+    print(f"spark validate, typed Parquet, local[2]: {typed:9,.0f} rec/s  {typed / two:.2f} of validate_lines")
+
+
+if __name__ == "__main__":
+    main()
