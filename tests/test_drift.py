@@ -95,9 +95,9 @@ def test_columnpermission_across_two_formats_and_dates():
     # The newest generation omits the lookup name columns, IsValidForCreate/IsValidForUpdate rows, "Added by"
     # and IsBPFEntity, and adds TableType, cascades, Associate/Disassociate: nothing breaking changed.
     assert [c for c in changes if c.severity != "info"] == []
-    assert Counter(c.kind for c in changes) == {"newly-documented": 36, "no-longer-documented": 11,
-                                                "message-added": 2}
-    assert sorted(c.item for c in changes if c.kind == "message-added") == ["Upsert", "UpsertMultiple"]
+    # Upsert/UpsertMultiple: only the newest generation lists them (no markdown-2023 page does), so they are
+    # newly documented, not added.
+    assert Counter(c.kind for c in changes) == {"newly-documented": 38, "no-longer-documented": 11}
     derived = [c for c in changes if c.kind == "no-longer-documented" and c.field is None]
     assert [c.column for c in derived] == ["mspp_columnpermissionprofileidname", "mspp_createdbyname",
                                            "mspp_createdbyyominame", "mspp_modifiedbyname",
@@ -108,12 +108,83 @@ def test_columnpermission_across_two_formats_and_dates():
         ("", "added_by"), ("", "added_by"), ("", "added_by"), ("", "extra.IsBPFEntity"),
         ("mspp_columnpermissionid", "is_valid_for_update"), ("statecode", "is_valid_for_create")]
     assert sorted(c.item for c in changes if c.kind == "newly-documented" and c.field is None) == [
-        "Associate", "Disassociate"]
+        "Associate", "Disassociate", "Upsert", "UpsertMultiple"]
     table_type = next(c for c in changes if c.field == "table_type")
     assert (table_type.kind, table_type.old, table_type.new) == ("newly-documented", None, "Virtual")
     # The relationship sentences differ in wording only ("See the ... one-to-many relationship for the ...
     # table/entity." / "One-To-Many Relationship: ..."): no relationship-changed.
     assert not [c for c in changes if c.kind.startswith("relationship") or c.kind == "cascade-changed"]
+
+
+DISCOUNT_2019 = CORPUS / "y2019/discount.md"
+UPSERT_ROWS = [line + "\n" for line in (CORPUS / "new/mspp_columnpermission.md").read_text(encoding="utf-8")
+               .splitlines() if line.startswith(("| `Upsert`", "| `UpsertMultiple`"))]
+
+
+def _not_breaking(changes):
+    return sorted((c.kind, c.column, c.item, c.field) for c in changes if c.severity != "info")
+
+
+def test_discount_2019_to_newest_generation_states_the_same_precision_source_and_documents_upsert():
+    old, new = parsed(DISCOUNT_2019).table, parsed(DISCOUNT).table
+    assert (old.source.format, new.source.format) == ("markdown-2020", "markdown-generated")
+    # The pages write |PrecisionSource|2| and |PrecisionSource|2 (TransactionCurrency.CurrencyPrecision)|.
+    assert {c.logical_name: c.precision_source for c in new.columns if c.precision_source} == {
+        "amount": "2 (TransactionCurrency.CurrencyPrecision)", "amount_base": "2 (TransactionCurrency.CurrencyPrecision)"}
+    for before, after in ((old, new), (new, old)):
+        changes = _changes(before, after)
+        assert not [c for c in changes if c.field == "precision_source"]
+        upsert = [(c.kind, c.severity) for c in changes if c.item == "Upsert"]
+        assert upsert == [("newly-documented" if before is old else "no-longer-documented", "info")]
+    backwards = _changes(new, old)
+    # What is left breaking going back is real: the 2019 page's exchangerate precision 10 and MinValue 1E-10.
+    assert _not_breaking(backwards) == [("precision-decreased", "exchangerate", None, "precision"),
+                                        ("range-narrowed", "exchangerate", None, "min_value")]
+    upsert = next(c for c in backwards if c.item == "Upsert")
+    assert upsert.message == ("message Upsert (only markdown-generated pages list it; the other page's generation "
+                              "never does) is no longer documented")
+
+
+def test_a_real_precision_source_change_is_still_reported():
+    old = parse_text(DISCOUNT_2019.read_text(encoding="utf-8").replace("|PrecisionSource|2|", "|PrecisionSource|1|", 1),
+                     "discount-2019-edited.md").table
+    changes = [c for c in _changes(old, parsed(DISCOUNT).table) if c.field == "precision_source"]
+    assert [(c.code, c.kind, c.column, c.old, c.new) for c in changes] == [
+        ("DD221", "column-property-changed", "amount", "1", "2")]
+
+
+def test_upsert_listed_by_one_generation_only_is_not_removed_across_generations():
+    newest = parsed(CORPUS / "new/mspp_columnpermission.md").table
+    older = parsed(CORPUS / "y2023/mspp_columnpermission.2024-06.md").table
+    changes = _changes(newest, older)
+    assert _not_breaking(changes) == []
+    assert sorted((c.code, c.kind, c.item) for c in changes if c.item in ("Upsert", "UpsertMultiple")) == [
+        ("DD002", "no-longer-documented", "Upsert"), ("DD002", "no-longer-documented", "UpsertMultiple")]
+
+
+def test_plain_text_tells_no_generation_so_upsert_is_newly_documented_against_it():
+    rendered = render_plain_text((CORPUS / "y2023/mspp_columnpermission.2024-06.md").read_text(encoding="utf-8"))
+    older = parse_text(rendered, "mspp_columnpermission-2024-06.txt").table
+    assert older.source.format == "plain-text"
+    changes = _changes(older, parsed(CORPUS / "new/mspp_columnpermission.md").table)
+    assert sorted((c.kind, c.item) for c in changes if c.item in ("Upsert", "UpsertMultiple")) == [
+        ("newly-documented", "Upsert"), ("newly-documented", "UpsertMultiple")]
+    assert not [c for c in changes if c.kind.startswith("message")]
+
+
+def test_upsert_removed_between_two_pages_of_the_newest_generation_is_breaking():
+    text = (CORPUS / "new/mspp_columnpermission.md").read_text(encoding="utf-8")
+    assert len(UPSERT_ROWS) == 2
+    for row in UPSERT_ROWS:
+        text = text.replace(row, "")
+    edited = parse_text(text, "mspp_columnpermission-without-upsert.md").table
+    newest = parsed(CORPUS / "new/mspp_columnpermission.md").table
+    assert edited.source.format == newest.source.format == "markdown-generated"
+    removed = _changes(newest, edited)
+    assert [(c.code, c.kind, c.severity, c.item) for c in removed] == [
+        ("DD501", "message-removed", "breaking", "Upsert"), ("DD501", "message-removed", "breaking", "UpsertMultiple")]
+    assert [(c.kind, c.item) for c in _changes(edited, newest)] == [
+        ("message-added", "Upsert"), ("message-added", "UpsertMultiple")]
 
 
 @pytest.mark.parametrize("path", MARKDOWN_DOCUMENTS, ids=doc_id)
@@ -442,7 +513,7 @@ def test_a_catalog_diffs_like_its_pages(tmp_path):
     from_catalog = json.loads(CliRunner().invoke(main, ["diff", str(catalog), *args]).output)["changes"]
     from_page = json.loads(CliRunner().invoke(main, ["diff", str(old_page), *args]).output)["changes"]
     assert from_catalog == from_page and len(from_page) == 49
-    assert {c["kind"] for c in from_catalog} == {"newly-documented", "no-longer-documented", "message-added"}
+    assert {c["kind"] for c in from_catalog} == {"newly-documented", "no-longer-documented"}
 
 
 def test_a_catalog_of_the_earlier_model_version_is_refused(tmp_path):

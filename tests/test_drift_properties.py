@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from dvschema.drift import CHANGE_KINDS, diff, diff_with_unclaimed
 from dvschema.drift.structural import diff_catalogs
-from dvschema.metaschema.model import Catalog, Column, Message, Option, Relationship, Table
+from dvschema.metaschema.model import Catalog, Column, Message, Option, Relationship, Source, Table
 
 # Small pools of names, so two independently drawn tables share most items and differ in some.
 WORDS = st.sampled_from(["", "a", "Active", "Inactive", "x  y", "x y", "None", "False", "0", "1"])
@@ -49,7 +49,10 @@ COLUMN_POOL = [("name", "String", None), ("amount", "Integer", None), ("status",
                ("choice", "Picklist", None), ("owner", "Lookup", None), ("ownername", "String", "owner"),
                ("misc", None, None)]
 RELATIONSHIP_POOL = ["rel_a", "rel_b", "rel_c", "rel_d"]
-MESSAGE_POOL = ["Create", "Update", "Associate", "Disassociate", "Retain"]
+MESSAGE_POOL = ["Create", "Update", "Associate", "Disassociate", "Retain", "Upsert"]
+# The page generation decides whether an Upsert one side lacks is removed or merely not documented.
+SOURCES = st.none() | st.builds(Source, path=st.just("page.md"), sha256=st.just("0"),
+                                format=st.sampled_from(["markdown-generated", "markdown-2023", "plain-text"]))
 
 
 @st.composite
@@ -67,7 +70,7 @@ def relationships(draw, schema_name: str) -> Relationship:
 def tables(draw) -> Table:
     chosen = draw(st.lists(st.sampled_from(COLUMN_POOL), unique=True, max_size=len(COLUMN_POOL)))
     return Table(
-        logical_name="t", display_name=draw(MAYBE_WORD), description=draw(MAYBE_WORD),
+        logical_name="t", display_name=draw(MAYBE_WORD), description=draw(MAYBE_WORD), source=draw(SOURCES),
         table_type=draw(st.none() | st.sampled_from(["Standard", "Elastic"])),
         ownership_type=draw(st.none() | st.sampled_from(["UserOwned", "OrganizationOwned"])),
         added_by=draw(MAYBE_WORD), extra=draw(EXTRA),

@@ -47,6 +47,7 @@ SHAPES = {
     "y2023/mspp_columnpermission.2024-06.md": ("markdown-2023", "mspp_columnpermission", 15, 3, 13),
     "y2019/commitment.md": ("markdown-2020", "commitment", 20, 7, 3),
     "y2019/msdyn_orderlinetransaction.md": ("markdown-2020", "msdyn_orderlinetransaction", 96, 35, 13),
+    "y2019/discount.md": ("markdown-2020", "discount", 34, 13, 5),
     "y2018/advancedsimilarityrule.md": ("markdown-2018", "advancedsimilarityrule", 36, 7, 0),
     "y2018/sdkmessagefilter.md": ("markdown-2018", "sdkmessagefilter", 32, 8, 0),
     "seeds/000_9c7df8c6ddd75b92.txt": ("markdown-generated", "msdyn_botsession", 33, 18, 25),

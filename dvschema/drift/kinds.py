@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Literal
 
-from dvschema.drift.structural import IMPLICIT_MESSAGES, Difference
+from dvschema.drift.structural import IMPLICIT_MESSAGES, MESSAGES_LISTED_ONLY_BY, Difference
 
 Severity = Literal["breaking", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "breaking": 2}
@@ -264,10 +264,14 @@ targets list one page generation states and the other does not is `newly-documen
 never a change of it; so are the name columns Dataverse derives from a lookup (`createdbyname`,
 `createdbyyominame`), which the newest pages omit, while their lookup is on both sides, and `Associate` /
 `Disassociate`, which the newest pages list for every table, and the relationships (columns, messages) of a
-page that lists none at all: some page generations have no relationship sections.
+page that lists none at all: some page generations have no relationship sections. `Upsert` and `UpsertMultiple`
+are listed by the newest generated pages only, and there only for the tables that support them (not
+activityparty, for one): between pages of two generations (`source.format`; plain text is of either) they are
+newly / no longer documented; between two pages of one generation they were added or removed.
 
 Presentation is normalised before comparing: the sentence that introduces a relationship (the related table it
-names is kept), runs of whitespace, Boolean default spellings (`False` is `0`, `True` is `1`); markup, link targets,
+names is kept), runs of whitespace, Boolean default spellings (`False` is `0`, `True` is `1`), the label after a
+`PrecisionSource` number (`2 (TransactionCurrency.CurrencyPrecision)` is `2`); markup, link targets,
 front matter, notes and titles are not part of the model's compared content. A message an older page lists as
 "to be executed only by Dataverse" is an event, as newer pages' Events section says.\
 """
@@ -310,6 +314,9 @@ def _subject(difference: Difference, scope: str, column: str | None, item: Any, 
                 why = f" (the name of lookup {lookup}, derived from it)"
             elif scope == "message" and item in IMPLICIT_MESSAGES:
                 why = " (newer pages list it for every table)"
+            elif scope == "message" and item in MESSAGES_LISTED_ONLY_BY:
+                generations = ", ".join(sorted(MESSAGES_LISTED_ONLY_BY[item]))
+                why = f" (only {generations} pages list it; the other page's generation never does)"
             else:
                 why = f" (one of the pages lists no {scope}s)"
         return f"{scope} {name}{why}"

@@ -13,8 +13,10 @@ targets list or cascade table is not stated and left out of the view, so a fact 
 generation states and another does not shows as added or removed below an item, which stage
 two names ``newly-documented`` / ``no-longer-documented``. The same holds for whole items a
 generation omits although they exist: the name columns derived from a lookup, the messages every
-table has that only the newest pages list (:data:`IMPLICIT_MESSAGES`), and every column, relationship
-or message of a page that lists none at all (a generation without relationship sections).
+table has that only the newest pages list (:data:`IMPLICIT_MESSAGES`), the messages one page generation
+lists and another never does, on a pair of pages of those two generations (:data:`MESSAGES_LISTED_ONLY_BY`),
+and every column, relationship or message of a page that lists none at all (a generation without relationship
+sections).
 
 Tables whose canonical content is equal are not deepdiffed at all: between two releases most tables
 do not change. Equal models are recognised by comparing them (presentation fields aside), tables that
@@ -42,6 +44,17 @@ PRESENTATION_FIELDS = frozenset({"title", "notes", "layers"}) | PLAIN_TEXT_UNCAR
 RELATIONSHIP_PRESENTATION_FIELDS = frozenset({"summary"})
 #: Messages every table supports that only the newest page generation lists.
 IMPLICIT_MESSAGES = frozenset({"Associate", "Disassociate"})
+#: Messages only some page generations (``Table.source.format``) list, with those generations. The newest
+#: generated pages list ``Upsert`` and ``UpsertMultiple`` where the table supports them (11 and 8 of the 13
+#: newest corpus pages; not activityparty); no older generation lists them for any table (0 of 37 pages). Between
+#: two pages of different generations, one listing the message and the other of a generation that never does,
+#: the message is newly / no longer documented; between two pages of one generation it was added or removed.
+MESSAGES_LISTED_ONLY_BY: dict[str, frozenset[str]] = {
+    "Upsert": frozenset({"markdown-generated"}),
+    "UpsertMultiple": frozenset({"markdown-generated"}),
+}
+#: The format whose generation cannot be told: plain text is the rendering of a page of any generation.
+GENERATION_UNKNOWN = "plain-text"
 #: Column fields holding a default value, where Boolean defaults are spelled ``False``/``True`` or ``0``/``1``.
 DEFAULT_VALUE_FIELDS = ("default_value", "default_form_value")
 _BOOLEAN_SPELLINGS = {"false": "0", "true": "1"}
@@ -90,7 +103,18 @@ def _stated(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _precision_source(value: str) -> str:
+    """The number is the metadata, a parenthesised name after it its label: ``2 (TransactionCurrency.
+    CurrencyPrecision)`` and ``2`` state the same source (older pages write the number only)."""
+    number, bracket, label = value.partition("(")
+    if bracket and number.strip().isdigit() and label.rstrip().endswith(")"):
+        return number.strip()
+    return value
+
+
 def _column_view(column: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(column.get("precision_source"), str):
+        column["precision_source"] = _precision_source(column["precision_source"])
     for name in DEFAULT_VALUE_FIELDS:
         value = column.get(name)
         if isinstance(value, str):
@@ -129,8 +153,21 @@ def content_hash(table: Table) -> str:
     return hashlib.blake2b(canonical_json(identity_view(table)), digest_size=16).hexdigest()
 
 
-def _documentation_only(path: tuple[str | int, ...], old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """Whether an addition or removal at ``path`` is one side not stating something the other states."""
+def never_lists(message: str, generation: str | None) -> bool:
+    """Whether pages of ``generation`` (a ``Table.source.format``) may leave ``message`` out although the table
+    has it: the generation is one that never lists it, or cannot be told (plain text, no source)."""
+    listed_by = MESSAGES_LISTED_ONLY_BY.get(message)
+    if listed_by is None:
+        return False
+    return generation is None or generation == GENERATION_UNKNOWN or generation not in listed_by
+
+
+def _documentation_only(path: tuple[str | int, ...], old: dict[str, Any], new: dict[str, Any],
+                        generations: tuple[str | None, str | None]) -> bool:
+    """Whether an addition or removal at ``path`` is one side not stating something the other states.
+
+    ``generations`` are the two sides' page generations (``Table.source.format``), old first.
+    """
     if len(path) > 2:
         # Below an item: a field, a dict entry, or a whole options/targets collection one side leaves out.
         # Single options and targets are items of their own.
@@ -145,7 +182,10 @@ def _documentation_only(path: tuple[str | int, ...], old: dict[str, Any], new: d
     if not old[collection] or not new[collection]:
         return True  # a page that lists no columns, relationships or messages at all does not state them
     if collection == "messages":
-        return name in IMPLICIT_MESSAGES
+        old_generation, new_generation = generations
+        same_generation = old_generation == new_generation and old_generation not in (None, GENERATION_UNKNOWN)
+        without = new_generation if name in old["messages"] else old_generation
+        return name in IMPLICIT_MESSAGES or (not same_generation and never_lists(str(name), without))
     if collection == "columns":
         column = old["columns"].get(name) or new["columns"].get(name) or {}
         lookup = column.get("derived_from")
@@ -194,10 +234,14 @@ def _deepdiff_views(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str,
     return found
 
 
-def diff_views(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Difference]:
-    """Return every structural difference between two canonical views of one table."""
+def diff_views(name: str, old: dict[str, Any], new: dict[str, Any],
+               generations: tuple[str | None, str | None] = (None, None)) -> list[Difference]:
+    """Return every structural difference between two canonical views of one table.
+
+    ``generations``: the page generation (``Table.source.format``) of each side, old first; None when unknown.
+    """
     differences = [Difference(op, name, path, before, after,
-                              op != "changed" and _documentation_only(path, old, new))
+                              op != "changed" and _documentation_only(path, old, new, generations))
                    for op, path, before, after in _deepdiff_views(old, new)]
     differences.sort(key=lambda d: [str(part) for part in d.path])
     return differences
@@ -218,7 +262,8 @@ def diff_tables(old: Table, new: Table) -> list[Difference]:
     old_view, new_view = identity_view(old), identity_view(new)
     if canonical_json(old_view) == canonical_json(new_view):
         return []
-    return diff_views(new.logical_name, old_view, new_view)
+    generations = (old.source.format if old.source else None, new.source.format if new.source else None)
+    return diff_views(new.logical_name, old_view, new_view, generations)
 
 
 def diff_catalogs(old: Catalog, new: Catalog) -> list[Difference]:
