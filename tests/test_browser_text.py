@@ -241,13 +241,18 @@ def test_cli_reports_a_truncated_browser_text_with_exit_code_2(tmp_path):
                                   BROWSER_TEXT / "y2023/columnmapping.innertext.txt",
                                   BROWSER_TEXT / "y2019/sdkmessageprocessingstepsecureconfig.innertext.txt",
                                   BROWSER_TEXT / "y2018/advancedsimilarityrule.selection.txt",
-                                  CORPUS / "y2020/msdyn_octag.md"], ids=_text_id)
+                                  CORPUS / "y2020/msdyn_octag.md",
+                                  # Pages whose sections have no link lists: only their end tells a cut.
+                                  CORPUS / "new/bot_botcomponent.md",
+                                  CORPUS / "new/elasticfileattachment.md",
+                                  BROWSER_TEXT / "new/elasticfileattachment.innertext.txt"], ids=_text_id)
 def test_no_truncation_point_gives_a_different_model_silently(path):
     lines = _lines(path)
     full = format_independent_dump(parse_text("\n".join(lines), path.name).table)
     silent = []
     cuts = 60 if path.suffix == ".md" else 150  # enough to cut inside every kind of block, and quick
-    for end in range(1, len(lines), max(1, len(lines) // cuts)):
+    step = 1 if len(lines) <= 250 else len(lines) // cuts  # a short page is cut at every line
+    for end in range(1, len(lines), step):
         try:
             result = parse_text("\n".join(lines[:end]), path.name)
         except InputError:
@@ -287,3 +292,35 @@ def test_relationships_section_that_is_only_its_list_keeps_them_by_name_in_both_
     assert [r.schema_name for r in plain.table.relationships if r.kind == "many_to_one"] == [
         "lk_columnmapping_createdonbehalfby", "lk_columnmapping_createdby", "ColumnMapping_ImportMap",
         "lk_columnmapping_modifiedonbehalfby", "lk_columnmapping_modifiedby"]
+
+
+@pytest.mark.parametrize("shape", ["markdown", "plain text"])
+def test_page_without_section_lists_cut_after_a_section_warns(shape):
+    from plaintext_render import render_plain_text
+
+    # The real bot_botcomponent page lists no names under its sections; cut after its Writable section it
+    # keeps 1 of its 11 columns and none of its relationship. The generator's "Listed by SchemaName" under the
+    # columns heading marks it published, so the missing 'See also' footer is a warning, in both formats.
+    text = (CORPUS / "new/bot_botcomponent.md").read_text(encoding="utf-8")
+    full = parse_text(text, "bot_botcomponent.md")
+    assert (len(full.table.columns), len(full.table.relationships), full.warnings) == (11, 1, [])
+    for end in (57, 58, 59):
+        cut = "\n".join(text.split("\n")[:end])
+        if shape == "markdown":
+            result, line = parse_text(cut, "cut.md"), 57  # the Type row, the last line of the table
+        else:
+            cut = render_plain_text(cut)
+            result, line = parse_text(cut, "cut.txt"), len(cut.rstrip("\n").split("\n"))
+        assert [c.logical_name for c in result.table.columns] == ["iscustomizable"]
+        assert result.table.relationships == ()
+        assert [(w.line, w.message) for w in result.warnings] == [
+            (line, "the page ends without its 'See also' or 'Related information' footer; it may be truncated here")]
+
+
+def test_hand_made_page_without_the_generator_boilerplate_needs_no_footer():
+    # A page put together by hand (no section lists, no "Listed by SchemaName") is not held to a footer.
+    text = (CORPUS / "new/bot_botcomponent.md").read_text(encoding="utf-8")
+    lines = text.split("\n")
+    assert lines[44].endswith("Listed by **SchemaName**.")
+    hand_made = "\n".join(lines[:44] + lines[45:58])
+    assert parse_text(hand_made, "hand.md").warnings == []

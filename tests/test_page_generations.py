@@ -13,6 +13,7 @@ COMMITMENT = CORPUS / "y2019/commitment.md"
 ORDER_LINE = CORPUS / "y2019/msdyn_orderlinetransaction.md"
 SIMILARITY_RULE = CORPUS / "y2018/advancedsimilarityrule.md"
 MESSAGE_FILTER = CORPUS / "y2018/sdkmessagefilter.md"
+USER_LICENSES = CORPUS / "y2018/systemuserlicenses.md"
 
 
 def test_an_options_table_of_one_blank_row_means_no_options():
@@ -217,20 +218,66 @@ def test_list_style_rendered_as_text_keeps_options_states_and_cascades():
     assert format_independent_dump(plain.table) == format_independent_dump(parsed(SIMILARITY_RULE).table)
 
 
-def test_a_name_alone_on_the_last_line_is_text_in_markdown_and_plain_text():
+def _without_last_line(text: str) -> str:
+    return text.rstrip("\n").rsplit("\n", 1)[0] + "\n"
+
+
+@pytest.mark.parametrize("page, name_line, cut_end", [(MESSAGE_FILTER, 614, 613), (USER_LICENSES, 100, 97)],
+                         ids=["sdkmessagefilter", "systemuserlicenses"])
+def test_the_closing_name_on_the_last_line_is_the_page_end_in_markdown_and_plain_text(page, name_line, cut_end):
     from plaintext_render import render_plain_text
 
-    # 2018 pages end with their logical name: sdkmessagefilter in the last paragraph, systemuserlicenses in a
-    # paragraph of its own, as here.
-    text = MESSAGE_FILTER.read_text(encoding="utf-8")
-    assert text.endswith(" One-To-Many relationship.\nsdkmessagefilter\n\n")
-    text += "sdkmessagefilter\n"
+    # 2018 pages end with their logical name alone on the last line: sdkmessagefilter right under the last
+    # relationship's sentence (one paragraph in markdown, one line in a browser's text), systemuserlicenses
+    # after a blank line (a paragraph of its own). It is the page's end, not text of what comes before it.
+    text = page.read_text(encoding="utf-8")
+    name = page.stem
+    assert text.split("\n")[name_line - 1] == name and not text.split("\n")[name_line:][0].strip()
     markdown = parse_text(text, "page.md")
     plain = parse_text(render_plain_text(text), "page.txt")
     assert markdown.warnings == plain.warnings == []
     assert format_independent_dump(plain.table) == format_independent_dump(markdown.table)
-    assert markdown.table.relationships[-1].summary.endswith("relationship. sdkmessagefilter\nsdkmessagefilter")
-    assert len(plain.table.relationships) == 8
+    for table in (markdown.table, plain.table):
+        assert all(column.extra.get("Text") is None for column in table.columns)
+        assert all((relationship.summary or "").split()[-1:] != [name] for relationship in table.relationships)
+    # Without that line the model is the same; the page has lost its end, which is a warning.
+    cut = parse_text(_without_last_line(text), "cut.md")
+    assert format_independent_dump(cut.table) == format_independent_dump(markdown.table)
+    assert [(w.line, w.message) for w in cut.warnings] == [
+        (cut_end, "the page ends without its 'See also' or 'Related information' footer; it may be truncated here")]
+
+
+def test_closing_name_facts_of_the_two_2018_pages():
+    user_licenses = parse_text(USER_LICENSES.read_text(encoding="utf-8"), "systemuserlicenses.md").table
+    assert [(c.logical_name, c.type, c.extra) for c in user_licenses.columns] == [
+        ("systemuserlicenseid", "Uniqueidentifier", {}), ("licenseid", "Uniqueidentifier", {}),
+        ("systemuserid", "Uniqueidentifier", {}), ("versionnumber", "BigInt", {})]
+    message_filter = parse_text(MESSAGE_FILTER.read_text(encoding="utf-8"), "sdkmessagefilter.md").table
+    assert len(message_filter.relationships) == 8
+    assert message_filter.relationships[-1].summary == (
+        "See systemuser Entity lk_sdkmessagefilter_modifiedonbehalfby One-To-Many relationship.")
+
+
+def test_diff_of_a_2018_page_with_and_without_its_closing_name_reports_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from dvschema.cli import main
+
+    cut = tmp_path / "systemuserlicenses.md"
+    cut.write_text(_without_last_line(USER_LICENSES.read_text(encoding="utf-8")), encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", str(USER_LICENSES), str(cut)])
+    assert result.exit_code == 0
+    assert result.output.strip().endswith(": 0 breaking, 0 warning, 0 info")
+
+
+def test_a_word_equal_to_the_name_inside_the_page_stays_text():
+    # Only the page's last word is its end: the same name closing a paragraph earlier is the page's text.
+    text = MESSAGE_FILTER.read_text(encoding="utf-8").rstrip("\n")
+    body, _, closing = text.rpartition("\n")
+    edited = body + " sdkmessagefilter\n" + closing + "\n"
+    table = parse_text(edited, "page.md").table
+    assert table.relationships[-1].summary == (
+        "See systemuser Entity lk_sdkmessagefilter_modifiedonbehalfby One-To-Many relationship. sdkmessagefilter")
 
 
 def test_list_style_rows_keep_their_source_line_when_two_share_one():

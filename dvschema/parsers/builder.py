@@ -143,6 +143,10 @@ _ADDED_BY = re.compile(r"^Added by\s*:\s*(?P<value>.*)$", re.S)
 _CHANGES_FROM = re.compile(r"^Changes from\s+(?P<value>.*)$", re.S)
 _DEFAULT_VALUE = re.compile(r"^DefaultValue\s*:\s*(?P<value>.*)$")
 _EVENT_ONLY_TEXT = "to be executed only by dataverse"
+#: The generator's boilerplate under every columns section heading ("These columns/attributes return true
+#: for either IsValidForCreate or IsValidForUpdate (usually both). Listed by SchemaName."), in every
+#: generation: it marks a published page, in markdown and in plain text alike.
+_PUBLISHED_BOILERPLATE = re.compile(r"\bListed by\s+\**SchemaName\b", re.I)
 _OPTIONS_HEADING = re.compile(r"^(?P<name>\S+)\s+(?:Choices/Options|Options|Choices)$")
 _RELATED_ENTITY = (
     re.compile(r"^(?:One|Many)-To-(?:One|Many) Relationship:\s+(?P<entity>[A-Za-z0-9_]+)\s", re.I),
@@ -256,8 +260,12 @@ class TableBuilder:
         self.table_property_lines: dict[str, int] = {}
         self.sections_seen: dict[str, tuple[str, int]] = {}
         self.last_line = 0
-        self.last_paragraph: str | None = None
         self.indexed = False
+        self.published = False
+        self.closing_name = False
+        # The latest paragraph, read when the next block comes: the page's last one may end with the
+        # 2017-18 closing name, which is the page's end and no text of the column or relationship before it.
+        self.pending_paragraph: Paragraph | None = None
 
     # -- events -------------------------------------------------------------------------
 
@@ -268,11 +276,13 @@ class TableBuilder:
     def feed(self, block: Block) -> None:
         """Consume one block in document order."""
         self.last_line = max(self.last_line, _last_line(block))
-        self.last_paragraph = block.text if isinstance(block, Paragraph) else None
+        pending, self.pending_paragraph = self.pending_paragraph, None
+        if pending is not None:
+            self._paragraph(pending)
         if isinstance(block, Heading):
             self._heading(block)
         elif isinstance(block, Paragraph):
-            self._paragraph(block)
+            self.pending_paragraph = block
         elif isinstance(block, ListItem):
             self._list_item(block)
         elif isinstance(block, SectionIndex):
@@ -362,6 +372,8 @@ class TableBuilder:
             return
         if self.item is None:
             # Section boilerplate ("These columns/attributes return true for ...") and footers.
+            if self.section in COLUMN_SECTIONS and _PUBLISHED_BOILERPLATE.search(text):
+                self.published = True
             return
         added = _ADDED_BY.match(text)
         if added:
@@ -627,13 +639,35 @@ class TableBuilder:
                                 expected=_SECTION_EXPECTED.get(section.kind,
                                                                f"{section.kind} under their own headings"))
 
+    def _last_paragraph(self, logical_name: str | None) -> None:
+        """Read the page's last paragraph, less the 2017-18 closing name that may end it.
+
+        Those pages end with the table's logical name alone on the last line: a paragraph of its own,
+        or (a soft line break being a space) the last word of the last relationship's summary, as in
+        plain text, where a browser joins it to that line. It is the page's end, not text.
+        """
+        paragraph, self.pending_paragraph = self.pending_paragraph, None
+        if paragraph is None:
+            return
+        words = paragraph.text.split()
+        if (logical_name and paragraph.include is None and self.section not in ("intro", "footer") and words
+                and words[-1].lower() == logical_name.lower()):
+            self.closing_name = True
+            rest = paragraph.text.rstrip()[:-len(words[-1])].rstrip()
+            if not rest:
+                return
+            paragraph = Paragraph(rest, paragraph.line, note=paragraph.note)
+        self._paragraph(paragraph)
+
     def _check_page_end(self, logical_name: str | None) -> None:
         """A page that stops before its columns is truncated; one without its end may be.
 
         Every generation orders a page Messages, Properties, columns, relationships, then its
         end: a footer ("See also" or "Related information"), or (2017-18 pages) the table's
-        logical name alone on the last line. A page with section lists (a published page) that
-        lacks it gets a warning; a page put together by hand has neither.
+        logical name alone on the last line. A published page (one with section lists, or with the
+        generator's "Listed by SchemaName" under its columns headings) that lacks it gets a warning: cut
+        after a section, it may have lost sections nothing else names. A page put together by hand has
+        neither.
         """
         seen = self.sections_seen
         has_columns = any(name in seen for name in COLUMN_SECTIONS)
@@ -644,9 +678,7 @@ class TableBuilder:
             raise InputError.at(self.path, self.last_line, f"page looks truncated: it ends in its {last_title} "
                                 f"section (line {last_heading}), before any {missing} section",
                                 found="end of file", expected=f"the {missing} sections every page has")
-        last_word = self.last_paragraph.split()[-1].lower() if self.last_paragraph and self.last_paragraph.split() \
-            else None
-        if self.indexed and "footer" not in seen and (last_word is None or last_word != (logical_name or "").lower()):
+        if (self.indexed or self.published) and "footer" not in seen and not self.closing_name:
             self.warn(self.last_line, "the page ends without its 'See also' or 'Related information' footer; "
                       "it may be truncated here", found="end of file")
 
@@ -670,6 +702,8 @@ class TableBuilder:
 
     def build(self) -> Table:
         """Return the table; raise :class:`InputError` when the document is not a complete table reference."""
+        title_name = self.table.get("_title_name")
+        self._last_paragraph(self.table.get("logical_name") or (title_name.lower() if title_name else None))
         self._close_item()
         self._close_section()
         if self.title_line is None:
