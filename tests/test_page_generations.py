@@ -288,3 +288,18 @@ def test_list_style_rows_keep_their_source_line_when_two_share_one():
     with pytest.raises(InputError) as error:
         parse_text(joined, "edited.md")
     assert str(error.value).startswith("edited.md:108: error: bad value for MaxValue (found 'lots'")
+
+
+def test_2018_page_cut_right_after_an_options_or_cascade_key_is_located_not_a_crash():
+    # The page ends on "**Options**:" or "**CascadeConfiguration**:" before the bullet list they introduce.
+    lines = MESSAGE_FILTER.read_text(encoding="utf-8").split("\n")
+    assert (lines[89], lines[508], lines[567]) == ("**Options**:", "**Options**:", "**CascadeConfiguration**:")
+    with pytest.raises(InputError) as error:
+        parse_text("\n".join(lines[:90]), "cut.md")
+    assert str(error.value).startswith("cut.md:47: error: page looks truncated: the Writable attributes section "
+                                       "lists 3 columns that have no section of their own: RestrictionLevel, "
+                                       "SdkMessageFilterId, SdkMessageId")
+    for end in (509, 568):
+        result = parse_text("\n".join(lines[:end]), "cut.md")
+        assert [(w.line, w.message) for w in result.warnings] == [
+            (end, "the page ends without its 'See also' or 'Related information' footer; it may be truncated here")]

@@ -380,14 +380,14 @@ def _property_list(tokens: list[Token], index: int, offset: int, item_heading: s
         table.rows.pop()
         options_line = table.row_lines.pop()
         options = TableBlock(header=[], line=options_line)
-        if tokens[index].type == "bullet_list_open":
+        if index < len(tokens) and tokens[index].type == "bullet_list_open":  # the page may end here
             index = _option_list(tokens, index, offset, options)
         if not options.header:
             options.header = ["Value", "Label"]
         blocks += [Heading(f"{item_heading} Options", options_line, 4), options]
         if not table.rows:
             blocks.pop(0)
-    elif tokens[index].type == "bullet_list_open":
+    elif index < len(tokens) and tokens[index].type == "bullet_list_open":
         items: list[str] = []
         index = _list_items(tokens, index, lambda inline: items.append(inline_text(inline)))
         table.rows[-1][1] = "\n".join(items)
