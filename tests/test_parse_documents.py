@@ -50,6 +50,7 @@ SHAPES = {
     "y2019/discount.md": ("markdown-2020", "discount", 34, 13, 5),
     "y2018/advancedsimilarityrule.md": ("markdown-2018", "advancedsimilarityrule", 36, 7, 0),
     "y2018/sdkmessagefilter.md": ("markdown-2018", "sdkmessagefilter", 32, 8, 0),
+    "y2018/systemuserlicenses.md": ("markdown-2018", "systemuserlicenses", 4, 0, 0),
     "seeds/000_9c7df8c6ddd75b92.txt": ("markdown-generated", "msdyn_botsession", 33, 18, 25),
     "seeds/001_f5dc07776c538126.txt": ("plain-text", "msdyn_sessionevent", 36, 1, 13),
     "seeds/002_48bf6d517ae19c73.txt": ("markdown-2023", "msdyn_copilotinteraction", 34, 0, 14),
