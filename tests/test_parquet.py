@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import types
 from decimal import Decimal
 
 import orjson
@@ -144,6 +145,8 @@ def test_spark_functions_without_pyspark_say_what_to_install(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "pyspark", None)
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    # pyarrow present (a stand-in where the spark extra is not installed), so pyspark is what is missing.
+    monkeypatch.setitem(sys.modules, "pyarrow", sys.modules.get("pyarrow") or types.ModuleType("pyarrow"))
     for function in (dvspark.validate, dvspark.validate_lines, dvspark.split):
         with pytest.raises(ImportError, match=r"dvschema.spark needs pyspark and pyarrow \(pyspark is missing\): "
                                               r"pip install 'dvschema\[spark\]'"):
