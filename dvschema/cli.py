@@ -131,6 +131,12 @@ def parse(paths: tuple[Path, ...], output: Path | None, format_name: str | None,
                    err=True)
         sys.exit(EXIT_INPUT_ERROR)
     catalog = build.catalog
+    if not catalog.tables and not build.errors:
+        from dvschema.diagnostics import InputError
+
+        raise InputError.at(", ".join(map(str, paths)), None, "no table reference page to parse; no catalog written",
+                            found="no page (.md or .txt) that describes a table",
+                            expected="table reference pages or folders of them")
     if show_layers:
         from dvschema.parsers.layers import describe_layers
 

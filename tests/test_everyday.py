@@ -418,3 +418,13 @@ def test_the_dump_rebuilder_knows_every_tuple_model_and_number_field_of_the_mode
                 assert MODEL_FIELDS.get(name, {}).get(field) in models_in(annotation), (name, field)
             if "Decimal" in text:
                 assert field in NUMBER_FIELDS.get(name, ()), (name, field)
+
+
+def test_parse_of_a_folder_without_pages_writes_no_empty_catalog(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "notes.md").write_text("# Notes\n\nNothing here describes a table.\n")
+    (tmp_path / "in" / "data.json").write_text("{}")
+    result = _run("parse", tmp_path / "in", "-o", tmp_path / "catalog.json")
+    assert result.exit_code == 2
+    assert "error: no table reference page to parse; no catalog written" in result.output
+    assert not (tmp_path / "catalog.json").exists()
