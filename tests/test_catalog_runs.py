@@ -189,6 +189,20 @@ def test_jobs_fall_back_to_one_process_where_fork_is_unavailable(folder, monkeyp
     monkeypatch.setattr(multiprocessing, "get_context", no_fork)
     build = build_catalog([folder], jobs=2)
     assert sorted(build.catalog.tables) == ["commitment", "msdyn_botsession", "sdkmessagefilter"]
+    # never silently one process: a warning says so
+    assert [w.message for w in build.warnings if "--jobs" in w.message] == [
+        "--jobs 2: worker processes cannot be started here (cannot find context for 'fork'); one process parses "
+        "the pages"]
+
+
+def test_jobs_spawn_workers_where_fork_is_not_used(folder, monkeypatch):
+    import dvschema.processes
+
+    monkeypatch.setattr(dvschema.processes, "worker_start_method", lambda: "spawn")
+    one = build_catalog([folder])
+    spawned = build_catalog([folder], jobs=2)
+    assert spawned.catalog == one.catalog and spawned.errors == one.errors
+    assert not [w for w in spawned.warnings if "--jobs" in w.message]
 
 
 def test_docs_accepts_folders_and_reports_every_bad_page(folder):

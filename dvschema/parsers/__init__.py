@@ -210,19 +210,27 @@ def _parse_page(job: tuple[Path, bool, str | None, bool]) -> ParseResult | Diagn
 
 
 def _parse_pages(jobs: list[tuple[Path, bool, str | None, bool]], processes: int
-                 ) -> list[ParseResult | Diagnostic]:
-    """Parse pages in order, in ``processes`` worker processes when there are enough pages for it."""
+                 ) -> tuple[list[ParseResult | Diagnostic], str | None]:
+    """Parse pages in order, in ``processes`` worker processes when there are enough pages for it
+    (forked, or spawned where there is no safe fork). Returns the results and, when workers could
+    not be started, a note saying that one process parsed the pages."""
     if processes > 1 and len(jobs) > 1:
         import multiprocessing
 
+        from dvschema.processes import worker_start_method
+
+        method = worker_start_method()
         try:
-            context = multiprocessing.get_context("fork")
-            with context.Pool(min(processes, len(jobs))) as pool:
-                return pool.map(_parse_page, jobs, chunksize=max(1, len(jobs) // (processes * 4)))
-        except (ValueError, OSError, AssertionError):
-            # No fork on this platform, or a daemonic process (which may not have children): one process.
-            pass
-    return [_parse_page(job) for job in jobs]
+            if method is None:
+                raise ValueError("no start method for worker processes")
+            with multiprocessing.get_context(method).Pool(min(processes, len(jobs))) as pool:
+                return pool.map(_parse_page, jobs, chunksize=max(1, len(jobs) // (processes * 4))), None
+        except (ValueError, OSError, AssertionError) as error:
+            # No way to start processes here, or a daemonic process (which may not have children).
+            return [_parse_page(job) for job in jobs], (
+                f"--jobs {processes}: worker processes cannot be started here ({error}); one process parses "
+                "the pages")
+    return [_parse_page(job) for job in jobs], None
 
 
 def build_catalog(paths: Iterable[str | os.PathLike[str]], format: str | None = None, *, use_cache: bool = False,
@@ -237,12 +245,16 @@ def build_catalog(paths: Iterable[str | os.PathLike[str]], format: str | None = 
     from dvschema.metaschema.model import Catalog
     from dvschema.parsers.layers import combine
 
+    paths = list(paths)
     work = [(path, named, format, use_cache) for path, named in iter_document_paths(paths)]
     warnings: list[Diagnostic] = []
     errors: list[Diagnostic] = []
     left_out: list[str] = []
     pages: dict[str, list[Table]] = {}
-    for (path, _, _, _), result in zip(work, _parse_pages(work, jobs)):
+    results, note = _parse_pages(work, jobs)
+    if note is not None:
+        warnings.append(Diagnostic(", ".join(map(str, paths)), None, note, "warning"))
+    for (path, _, _, _), result in zip(work, results):
         if isinstance(result, Diagnostic):
             if result.severity == "warning":
                 warnings.append(result)

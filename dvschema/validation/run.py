@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, IO, Any, Callable, Iterable, Iterator, NamedTu
 
 import orjson
 
+from dvschema.processes import worker_start_method
 from dvschema.diagnostics import InputError, WorkerError
 from dvschema.validation.jsonvalues import dumps_record
 from dvschema.validation.model import SEVERITY_RANK, Violation, rejects
@@ -289,17 +290,6 @@ def _spawned_worker_main(sender: Any, validator: Validator, path: str, bounds: l
     """A worker started without fork (spawn): it maps the file itself, then works as a forked one."""
     with mapped_file(path) as data:
         _worker_main(sender, validator, data, bounds, claims, threshold, share, elements)
-
-
-def worker_start_method() -> str | None:
-    """How --jobs starts its workers here: ``fork`` where the platform has it and it is safe (Linux
-    and other Unix systems), ``spawn`` where there is no fork (Windows) or forking a process that may
-    hold system threads is unsafe (macOS); None when neither can be used (then one process runs)."""
-    import multiprocessing
-
-    if hasattr(os, "fork") and sys.platform != "darwin":
-        return "fork"
-    return "spawn" if "spawn" in multiprocessing.get_all_start_methods() else None
 
 
 def _widen_pipe(connection: Any) -> None:
