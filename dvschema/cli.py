@@ -76,6 +76,27 @@ def _silence_stdout() -> None:
         pass
 
 
+def _out(text: str | bytes) -> None:
+    """Write ``text`` to standard output. A large text is written by this process in chunks: Python's
+    buffered stream reports a single large write that the reader left in the middle of as a success
+    (the rest silently lost), where a chunk written after it fails with BrokenPipeError (exit 141)."""
+    import os
+
+    try:
+        fd = sys.stdout.fileno()
+        direct = len(text) > 8192 and (isinstance(text, bytes) or
+                                       (sys.stdout.encoding or "").lower().replace("-", "") == "utf8")
+    except (AttributeError, OSError, ValueError):  # a stream without a file (a test runner's capture)
+        direct = False
+    if not direct:
+        click.echo(text, nl=False)
+        return
+    sys.stdout.flush()
+    data = memoryview(text if isinstance(text, bytes) else text.encode("utf-8"))
+    while data:
+        data = data[os.write(fd, data[:1 << 16]):]
+
+
 def _print_warnings(warnings: list, quiet: bool) -> None:
     if not quiet:
         for warning in warnings:
@@ -118,7 +139,7 @@ def parse(paths: tuple[Path, ...], output: Path | None, format_name: str | None,
     if len(paths) == 1 and paths[0].is_file() and output is None and not show_layers:
         result = parse_file(paths[0], format_name)
         _print_warnings(result.warnings, quiet)
-        click.echo(dump_json(result.table), nl=False)
+        _out(dump_json(result.table))
         return
     if output is not None:
         check_outputs({"-o": output}, paths)
@@ -140,11 +161,11 @@ def parse(paths: tuple[Path, ...], output: Path | None, format_name: str | None,
     if show_layers:
         from dvschema.parsers.layers import describe_layers
 
-        click.echo("".join(describe_layers(table) for table in catalog.tables.values()), nl=False)
+        _out("".join(describe_layers(table) for table in catalog.tables.values()))
     else:
         text = dump_json(catalog, indent=indent)
         if output is None:
-            click.echo(text, nl=False)
+            _out(text)
         else:
             write_atomically(output, text.encode("utf-8"))
             if not quiet:
@@ -182,7 +203,7 @@ def _drift(old_catalog: Any, new_catalog: Any, old: str, new: str, report_format
     report = DriftReport(old, new, kept, len(ignored), paths, fail_on)
     text = DRIFT_REPORTERS[report_format](report)
     if output is None:
-        click.echo(text, nl=False)
+        _out(text)
     else:
         from dvschema.outputs import write_atomically
 
@@ -463,7 +484,7 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
     chosen = select or config.select
     reporter = VALIDATION_REPORTERS[report_format](fail_on)
     summary = RunSummary()
-    click.echo(reporter.start(), nl=False)
+    _out(reporter.start())
     progress = _progress(quiet, len(files), sum(f.stat().st_size for f in files if f.exists()))
     with atomic_outputs() as outputs:
         valid = outputs.open(valid_out) if valid_out else None
@@ -489,12 +510,12 @@ def validate(files: tuple[Path, ...], schema: tuple[Path, ...], table_name: str 
                                             csv_delimiter=CSV_DELIMITERS.get(delimiter)):
                 text = reporter.finding(violation)
                 if text:
-                    click.echo(text, nl=False)
+                    _out(text)
         progress(None)
         if not quiet:
             for note in summary.notes:
                 click.echo(f"note: {note}", err=True)
-        click.echo(reporter.finish(summary), nl=False)
+        _out(reporter.finish(summary))
         sys.stdout.flush()  # a closed pipe shows here, before the outputs are put in place
         outputs.commit()
     if unmatched:
@@ -605,7 +626,7 @@ def jsonschema_command(source: Path, table_name: str | None, operation: str) -> 
     from dvschema.validation.export import record_json_schema
 
     _, table = _select_table((source,), table_name)
-    click.echo(json.dumps(record_json_schema(table, operation), indent=2))
+    _out(json.dumps(record_json_schema(table, operation), indent=2) + "\n")
 
 
 @main.command()
@@ -615,13 +636,13 @@ def rules(code: str | None) -> None:
     from dvschema.reports.rules import find_rule_doc, rule_text, rules_table
 
     if code is None:
-        click.echo(rules_table(), nl=False)
+        _out(rules_table())
         return
     doc = find_rule_doc(code)
     if doc is None:
         click.echo(f"error: no rule or change kind {code!r} (see dvschema rules)", err=True)
         sys.exit(EXIT_INPUT_ERROR)
-    click.echo(rule_text(doc), nl=False)
+    _out(rule_text(doc))
 
 
 if __name__ == "__main__":

@@ -269,3 +269,22 @@ def test_a_catalog_written_with_o_is_readable_by_others_as_the_umask_says(tmp_pa
     assert run.stderr == "wrote 1 table to " + str(catalog) + "\n"
     assert catalog.stat().st_mode & 0o777 == 0o644
     assert catalog.read_text().startswith('{"model_version":"2"')
+
+
+@pytest.mark.parametrize("report_format", ["json", "github"])
+def test_a_reader_leaving_in_the_middle_of_a_large_report_is_exit_141_and_no_output_file(tmp_path, report_format):
+    # The report is written in one piece at the end of the run; its reader leaves after 10 bytes. Python's
+    # buffered stdout took such a short write for a success: exit 1 and a complete --valid-out file.
+    data = tmp_path / "d.jsonl"
+    data.write_bytes(INVALID.read_bytes() * 300)
+    valid = tmp_path / "valid.jsonl"
+    process = _dvschema("validate", "--schema", str(SEED_BOTSESSION), "--format", report_format,
+                        "--valid-out", str(valid), str(data))
+    assert len(process.stdout.read(10)) == 10
+    process.stdout.close()
+    code = process.wait(timeout=60)
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    assert code == 141
+    assert stderr.endswith("dvschema: standard output was closed (broken pipe); stopped, no output was written\n")
+    assert not valid.exists() and _leftovers(tmp_path) == []
