@@ -151,3 +151,30 @@ def test_spark_functions_without_pyspark_say_what_to_install(monkeypatch):
         with pytest.raises(ImportError, match=r"dvschema.spark needs pyspark and pyarrow \(pyspark is missing\): "
                                               r"pip install 'dvschema\[spark\]'"):
             function(None, SEED_BOTSESSION)
+
+
+def test_nan_infinity_and_whole_decimals_in_parquet(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    doubles = _write(tmp_path / "doubles.parquet", {"msdyn_csatscore": [float("nan"), float("inf"), 4.0]},
+                     {"msdyn_csatscore": pa.float64()})
+    result = CliRunner().invoke(main, ["validate", "-q", "--schema", str(SEED_BOTSESSION), "--select", "DV103",
+                                       "--select", "DV108", str(doubles)])
+    # NaN and infinity are findings, not an internal error; 4.0 is a decimal number for an Integer column
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[:3] == [
+        f"{doubles}:record 0: DV108 invalid-type msdyn_csatscore: nan is not a number (NaN and infinity have no "
+        "JSON form)",
+        f"{doubles}:record 1: DV108 invalid-type msdyn_csatscore: inf is not a number (NaN and infinity have no "
+        "JSON form)",
+        f"{doubles}:record 2: DV108 invalid-type msdyn_csatscore: a decimal number for an Integer column; expected "
+        "a whole number"]
+    # a decimal column holding a whole value is sent as a whole number (3, not 3.000), as the JSON form is
+    decimals = _write(tmp_path / "decimals.parquet", {"msdyn_csatscore": [Decimal("3"), Decimal("6")]},
+                      {"msdyn_csatscore": pa.decimal128(38, 0)})
+    scaled = _write(tmp_path / "scaled.parquet", {"msdyn_csatscore": [Decimal("3.000"), Decimal("6.000")]},
+                    {"msdyn_csatscore": pa.decimal128(10, 3)})
+    for path in (decimals, scaled):
+        result = CliRunner().invoke(main, ["validate", "-q", "--schema", str(SEED_BOTSESSION), "--select", "DV103",
+                                           "--select", "DV108", str(path)])
+        assert result.output.splitlines()[:-1] == [
+            f"{path}:record 1: DV103 out-of-range msdyn_csatscore: 6 is above the maximum 5"]

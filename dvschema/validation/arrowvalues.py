@@ -4,7 +4,8 @@ A typed column says what a JSON value only implies, so each Arrow type gets one 
 once per schema and applied column by column:
 
 - decimals stay :class:`~decimal.Decimal` (exact), without the zeros a column's scale pads them
-  with (``decimal(12,6)`` holds ``1.5`` as ``1.500000``; the number sent is ``1.5``); doubles (and
+  with (``decimal(12,6)`` holds ``1.5`` as ``1.500000``; the number sent is ``1.5``), and a whole
+  value is a whole number (``3.000`` is sent as ``3``); doubles (and
   floats) become the Decimal of their shortest text, as ``loads_exact`` reads a JSON number;
 - timestamps with a time zone become ISO 8601 in UTC with ``Z``; timestamps without one
   (Spark's TIMESTAMP_NTZ) keep no offset, so the rules judge them as such; dates become ``YYYY-MM-DD``;
@@ -27,7 +28,9 @@ Converter = Callable[[Any], Any]
 _UTC = dt.timezone.utc
 
 
-def _decimal(value: Decimal) -> Decimal:
+def _decimal(value: Decimal) -> Decimal | int:
+    if value.is_finite() and value == value.to_integral_value():
+        return int(value)  # sent as a whole number (3, not 3.000), as dvschema writes it to JSON
     if value.as_tuple().exponent < 0 and value.is_finite():
         text = str(value)
         if "E" not in text and "e" not in text:

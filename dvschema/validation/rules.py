@@ -50,7 +50,14 @@ class Rule:
 
 
 def _is_number(value: Any) -> bool:
-    return (type(value) in (int, float, Decimal)) and value is not True and value is not False
+    """A JSON number: an int, or a finite float or Decimal (NaN and infinity have no JSON form; a
+    Parquet or Spark double can hold them)."""
+    kind = type(value)
+    if kind is int:
+        return True
+    if kind is float:
+        return value - value == 0
+    return kind is Decimal and value.is_finite()
 
 
 def utf16_length(text: str) -> int:
@@ -203,6 +210,9 @@ def check_invalid_type(facts: ColumnFacts, value: Any) -> Iterator[str | tuple[s
     column_type = facts.type
     if isinstance(value, str) and type(value) is not str:  # a CSV cell that did not convert
         yield _csv_cell_message(column_type, value)
+        return
+    if type(value) in (float, Decimal) and not _is_number(value):
+        yield f"{value} is not a number (NaN and infinity have no JSON form)"
         return
     if column_type in TEXT_TYPES or column_type == "EntityName":
         if type(value) is not str:
