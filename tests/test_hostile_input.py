@@ -125,3 +125,25 @@ def test_the_seed_page_cut_after_twelve_columns_is_an_error_naming_what_is_missi
     with pytest.raises(InputError) as caught:  # the page: 12 of 33 columns, no relationship
         parse_text("\n".join(lines[:headings[12] + after_heading]), "cut.md")
     assert (caught.value.diagnostic.line, caught.value.diagnostic.message[:len(start)]) == (line, start)
+
+
+@pytest.mark.parametrize("number, findings", [
+    ("1" + "0" * 310, ["DV103"]),            # beyond a double: orjson calls it infinity
+    ("9" * 4301, ["DV103"]),                 # beyond the digits int() converts
+    ("1e5000", ["DV103", "DV108"]),           # a decimal number (exponent form) for an Integer column
+    ("-1" + "0" * 310 + ".5", ["DV103", "DV108"]),
+])
+@pytest.mark.parametrize("suffix", [".jsonl", ".json", ".csv"])
+def test_numbers_beyond_a_double_are_findings_in_every_format(tmp_path, number, findings, suffix):
+    data = tmp_path / f"big{suffix}"
+    if suffix == ".csv":
+        if "e" in number or "." in number:
+            return  # a CSV Integer cell takes digits only; other text is reported in CSV terms
+        data.write_text(f"msdyn_name,msdyn_csatscore\nx,{number}\n")
+    else:
+        record = '{"msdyn_name": "x", "msdyn_csatscore": %s}' % number
+        data.write_text(record + "\n" if suffix == ".jsonl" else f"[{record}]")
+    result = _validate("--schema", str(SEED_BOTSESSION), "--select", "DV103", "--select", "DV108", str(data))
+    assert result.exit_code == 1, result.output
+    assert [line.split()[1] for line in result.output.splitlines()[:-1]] == findings
+    assert "is above the maximum 5" in result.output or "is below the minimum 1" in result.output

@@ -36,24 +36,39 @@ def loads_exact(data: bytes | bytearray | memoryview | str) -> Any:
     """Parse JSON like ``orjson.loads`` (raising its ``JSONDecodeError``), with exact numbers: the
     values of a record (or of each record of an array, or a Web API ``value`` list) that have a
     fraction are Decimals, and integers of any size are ints."""
-    document = orjson.loads(data)
-    if not _has_float(document):
-        return document
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        if "infinity" not in str(error):
+            raise
+        document = None  # a number beyond a double's range (1e5000, 311 digits): valid JSON all the same
+    else:
+        if not _has_float(document):
+            return document
     text = bytes(data) if isinstance(data, memoryview) else data
     try:
+        return json.loads(text, parse_float=Decimal, parse_int=_exact_int)
+    except RecursionError:
+        # orjson reads up to 1,024 levels, the json module recurses once per level: give it
+        # that much room (a few hundred KB of C stack), only on this rare path.
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + ORJSON_MAX_DEPTH + 100)
         try:
-            return json.loads(text, parse_float=Decimal)
-        except RecursionError:
-            # orjson reads up to 1,024 levels, the json module recurses once per level: give it
-            # that much room (a few hundred KB of C stack), only on this rare path.
-            limit = sys.getrecursionlimit()
-            sys.setrecursionlimit(limit + ORJSON_MAX_DEPTH + 100)
-            try:
-                return json.loads(text, parse_float=Decimal)
-            finally:
-                sys.setrecursionlimit(limit)
-    except ValueError:  # an integer of more than 4,300 digits: Python refuses it; keep orjson's float
-        return document
+            return json.loads(text, parse_float=Decimal, parse_int=_exact_int)
+        finally:
+            sys.setrecursionlimit(limit)
+
+
+def _exact_int(text: str) -> int | Decimal:
+    """A JSON integer as an int; beyond the digits ``int()`` converts (4,300) a Decimal of exponent 0,
+    which the rules still take for a whole number (and find out of range)."""
+    return int(text) if len(text) <= 4300 else Decimal(text)
+
+
+def is_whole_number(value: Any) -> bool:
+    """An int, or a whole number too long for ``int()`` kept as a Decimal written without fraction or
+    exponent (``_exact_int``, CSV cells)."""
+    return type(value) is int or (type(value) is Decimal and value.is_finite() and value.as_tuple().exponent == 0)
 
 
 def _json_default(value: Any) -> Any:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterator
 
-from dvschema.validation.jsonvalues import json_kind, shown_value
+from dvschema.validation.jsonvalues import is_whole_number, json_kind, shown_value
 from dvschema.validation.model import (CHOICE_TYPES, GUID_TEXT, INTEGER_TYPES, LOOKUP_TYPES, NUMBER_TYPES,
                                        TEXT_TYPES, ColumnFacts)
 
@@ -218,7 +218,7 @@ def check_invalid_type(facts: ColumnFacts, value: Any) -> Iterator[str | tuple[s
         if type(value) is not str:
             yield f"{json_kind(value)} for {_a(column_type)} column; expected a string"
     elif column_type in INTEGER_TYPES:
-        if type(value) is not int:
+        if not is_whole_number(value):
             yield f"{json_kind(value)} for {_a(column_type)} column; expected a whole number"
     elif column_type in NUMBER_TYPES:
         if not _is_number(value):
