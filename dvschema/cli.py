@@ -142,7 +142,9 @@ def parse(paths: tuple[Path, ...], output: Path | None, format_name: str | None,
         _out(dump_json(result.table))
         return
     if output is not None:
-        check_outputs({"-o": output}, paths)
+        from dvschema.parsers import iter_document_paths
+
+        check_outputs({"-o": output}, [document for document, _ in iter_document_paths(paths)])
     build = build_catalog(paths, format_name, jobs=jobs)
     _print_warnings(build.warnings, quiet)
     for error in build.errors:

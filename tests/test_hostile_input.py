@@ -147,3 +147,22 @@ def test_numbers_beyond_a_double_are_findings_in_every_format(tmp_path, number, 
     assert result.exit_code == 1, result.output
     assert [line.split()[1] for line in result.output.splitlines()[:-1]] == findings
     assert "is above the maximum 5" in result.output or "is below the minimum 1" in result.output
+
+
+def test_a_csv_byte_that_is_not_utf8_is_reported_at_its_line(tmp_path):
+    data = tmp_path / "latin1.csv"
+    rows = "".join(f"Session {n},3\n" for n in range(3000))  # past the 64 KiB the delimiter is sniffed from
+    data.write_bytes(b"msdyn_name,msdyn_csatscore\n" + rows.encode() + "Se\u00f1or,3\n".encode("latin-1"))
+    result = _validate("--schema", str(SEED_BOTSESSION), "--select", "DV103", str(data))
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (f"{data}:3002: error: not UTF-8 text (found 'byte 0xf1', expected "
+                                              "CSV in UTF-8 (or UTF-8 with a BOM))")
+
+
+def test_a_csv_cell_longer_than_the_csv_module_default_is_read(tmp_path):
+    data = tmp_path / "long.csv"
+    data.write_text(f'msdyn_name,msdyn_csatscore\n"{"x" * 200_000}",3\n')
+    result = _validate("--schema", str(SEED_BOTSESSION), "--select", "DV102", str(data))
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"{data}:2: DV102 max-length msdyn_name: 200000 characters (UTF-16 units), "
+                                    "longer than MaxLength 100\n")

@@ -288,3 +288,17 @@ def test_a_reader_leaving_in_the_middle_of_a_large_report_is_exit_141_and_no_out
     assert code == 141
     assert stderr.endswith("dvschema: standard output was closed (broken pipe); stopped, no output was written\n")
     assert not valid.exists() and _leftovers(tmp_path) == []
+
+
+def test_a_catalog_written_into_the_folder_it_parses_can_be_written_again(tmp_path):
+    # the folder's .json files are never read as pages, so the catalog is no input of the next run
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "botsession.txt").write_bytes(SEED_BOTSESSION.read_bytes())
+    catalog = tmp_path / "pages" / "catalog.json"
+    for _ in range(2):
+        run = _run("parse", str(tmp_path / "pages"), "-o", str(catalog))
+        assert run.returncode == 0, run.stderr
+    assert run.stderr == f"wrote 1 table to {catalog}\n"
+    # a page of the folder is still protected
+    page = _run("parse", str(tmp_path / "pages"), "-o", str(tmp_path / "pages" / "botsession.txt"))
+    assert page.returncode == 2 and "-o would overwrite an input" in page.stderr

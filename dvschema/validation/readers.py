@@ -253,8 +253,7 @@ def iter_csv(path: str, table: Table, delimiter: str | None = None,
             try:
                 sample = handle.read(65536)
             except UnicodeDecodeError as error:
-                raise InputError.at(path, 1, "unreadable CSV header", found=str(error),
-                                    expected="a header row of logical names") from None
+                raise _not_utf8(path, error) from None
             delimiter = sniff_delimiter(sample)
             if handle.seekable():
                 handle.seek(0)
@@ -262,12 +261,16 @@ def iter_csv(path: str, table: Table, delimiter: str | None = None,
                 *lines, tail = sample.split("\n")
                 lines = [line + "\n" for line in lines] + ([tail + handle.readline()] if tail else [])
                 rows = itertools.chain(lines, handle)
+        if csv.field_size_limit() < MAX_CSV_CELL:
+            csv.field_size_limit(MAX_CSV_CELL)  # a Memo cell may be longer than csv's 131,072 default
         reader = csv.reader(rows, delimiter=delimiter)
         try:
             header = next(reader)
         except StopIteration:
             return
-        except (csv.Error, UnicodeDecodeError) as error:
+        except UnicodeDecodeError as error:
+            raise _not_utf8(path, error) from None
+        except csv.Error as error:
             raise InputError.at(path, 1, "unreadable CSV header", found=str(error),
                                 expected="a header row of logical names") from None
         header = header_names(header, table, path, notes)
@@ -291,9 +294,33 @@ def iter_csv(path: str, table: Table, delimiter: str | None = None,
                 yield RecordEntry(record, start, index)
                 index += 1
                 start = reader.line_num + 1
-        except (csv.Error, UnicodeDecodeError) as error:
+        except UnicodeDecodeError as error:
+            raise _not_utf8(path, error) from None
+        except csv.Error as error:
             raise InputError.at(path, reader.line_num, "unreadable CSV", found=str(error),
                                 expected="RFC 4180 CSV in UTF-8") from None
+
+
+#: The longest CSV cell read (characters): beyond any column's MaxLength, so max-length reports it.
+MAX_CSV_CELL = 1 << 30
+
+
+def _not_utf8(path: str, error: UnicodeDecodeError) -> InputError:
+    """The error for a CSV file that is not UTF-8, at the line of its first undecodable byte (found by
+    reading the file again as bytes; a named pipe cannot be, and is reported without a line)."""
+    line = None
+    found = f"byte 0x{error.object[error.start]:02x}" if error.start < len(error.object) else str(error)
+    try:
+        with open(path, "rb") as raw:
+            for number, data in enumerate(raw, 1):
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    line, found = number, f"byte 0x{data[bad.start]:02x}"
+                    break
+    except OSError:
+        pass
+    return InputError.at(path, line, "not UTF-8 text", found=found, expected="CSV in UTF-8 (or UTF-8 with a BOM)")
 
 
 def iter_parquet(path: str) -> Iterator[RecordEntry]:
