@@ -211,6 +211,7 @@ def header_names(header: list[str], table: Table, path: str, notes: list[str] | 
     one column becomes its logical name (with a note); any other cell stays, for unknown-column."""
     logical = {column.logical_name for column in table.columns}
     by_display: dict[str, list[str]] | None = None
+    written = set(header)
     names = []
     read_as = []
     for cell in header:
@@ -218,7 +219,7 @@ def header_names(header: list[str], table: Table, path: str, notes: list[str] | 
         if name not in logical and "@" not in name:
             by_display = by_display if by_display is not None else display_name_index(table)
             matches = by_display.get(" ".join(name.split()).casefold(), [])
-            if len(matches) == 1 and matches[0] not in header:
+            if len(matches) == 1 and matches[0] not in written:
                 read_as.append(f"{name} as {matches[0]}")
                 name = matches[0]
         names.append(name)
@@ -274,7 +275,8 @@ def iter_csv(path: str, table: Table, delimiter: str | None = None,
             raise InputError.at(path, 1, "unreadable CSV header", found=str(error),
                                 expected="a header row of logical names") from None
         header = header_names(header, table, path, notes)
-        repeated = next((name for position, name in enumerate(header) if name in header[:position]), None)
+        seen: set[str] = set()
+        repeated = next((name for name in header if name in seen or seen.add(name)), None)
         if repeated is not None:  # a dict keeps the last cell: the first would be lost unseen
             raise InputError.at(path, 1, "a column is named twice in the CSV header", found=repeated,
                                 expected="each column once")
