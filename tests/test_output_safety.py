@@ -192,12 +192,16 @@ def test_ctrl_c_exits_130_and_leaves_no_output_file(tmp_path):
 
 def test_a_closed_stdout_stops_the_run_with_exit_141_and_no_output_file(tmp_path):
     fifo, valid, rejected, process = _live_run(tmp_path)
-    with open(fifo, "w") as writer:
-        writer.write(CSV_HEADER + CSV_ROW)
-        writer.flush()
+    writer = open(fifo, "wb", buffering=0)
+    try:
+        writer.write((CSV_HEADER + CSV_ROW).encode())
         process.stdout.readline()  # what `| head -1` reads, before it exits
         process.stdout.close()
-        writer.write(CSV_ROW * 2000)
+        writer.write((CSV_ROW * 2000).encode())
+    except BrokenPipeError:
+        pass  # the run already met the closed stdout (a row's later findings) and stopped reading
+    finally:
+        writer.close()
     code = process.wait(timeout=60)
     stderr = process.stderr.read().decode()
     process.stderr.close()
