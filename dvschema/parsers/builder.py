@@ -33,11 +33,19 @@ SECTIONS: dict[str, str] = {
     "many-to-one relationships": "many_to_one",
     "one-to-many relationships": "one_to_many",
     "many-to-many relationships": "many_to_many",
+    # Extension pages: "## Customized relationships", then one "### Customized <kind> relationships" per kind.
+    "customized relationships": "customized_relationships",
+    "customized many-to-one relationships": "customized_many_to_one",
+    "customized one-to-many relationships": "customized_one_to_many",
+    "customized many-to-many relationships": "customized_many_to_many",
     "see also": "footer",
     "related information": "footer",
 }
 COLUMN_SECTIONS = frozenset({"writable", "readonly", "customized"})
-RELATIONSHIP_SECTIONS = frozenset({"many_to_one", "one_to_many", "many_to_many"})
+#: An extension page's customized relationship sections, to the kind of relationship each holds.
+CUSTOMIZED_RELATIONSHIP_KINDS = {"customized_many_to_one": "many_to_one", "customized_one_to_many": "one_to_many",
+                                 "customized_many_to_many": "many_to_many"}
+RELATIONSHIP_SECTIONS = frozenset({"many_to_one", "one_to_many", "many_to_many", *CUSTOMIZED_RELATIONSHIP_KINDS})
 #: What each section that must not be empty holds, for messages.
 SECTION_CONTENTS = {"messages": "messages", "events": "events", "properties": "properties",
                     **{name: "columns" for name in COLUMN_SECTIONS},
@@ -296,7 +304,8 @@ class TableBuilder:
             self._title(text, heading.line)
             return
         section = SECTIONS.get(text.lower())
-        if section is not None and (heading.level <= 2 or section == "footer"):
+        if section is not None and (heading.level <= 2 or section == "footer" or (
+                heading.level == 3 and section in CUSTOMIZED_RELATIONSHIP_KINDS)):
             self._close_item()
             self._close_section()
             self.section = section
@@ -389,6 +398,11 @@ class TableBuilder:
             else:
                 self.warn(paragraph.line, "unexpected text in a column; kept in extra['Text']", shorten(text))
                 self.item.extra["Text"] = (self.item.extra.get("Text", "") + "\n" + text).strip()
+            return
+        changes = _CHANGES_FROM.match(text)
+        if changes and self.item.section in CUSTOMIZED_RELATIONSHIP_KINDS:
+            # 2024 Sales pages end the sentence with a colon ("Changes from [x (Microsoft Dataverse)](...):").
+            self.item.fields["changes_from"] = changes.group("value").strip().removesuffix(":")
             return
         summary = self.item.fields.get("summary")
         self.item.fields["summary"] = text if summary is None else summary + "\n" + text
@@ -598,7 +612,7 @@ class TableBuilder:
             required = COLUMN_REQUIRED_ROWS + COLUMN_REQUIRED_ROWS_BY_TYPE.get(str(item.fields.get("type")), ())
             what = f"column {item.heading}"
         else:
-            required = RELATIONSHIP_REQUIRED_ROWS.get(item.section, ())
+            required = RELATIONSHIP_REQUIRED_ROWS.get(item.section, ())  # a customized one states only changes
             what = f"relationship {item.heading}"
         missing = [row for row in required if row not in item.rows]
         if missing:
@@ -772,6 +786,11 @@ class TableBuilder:
                     related = match.group("entity")
                     break
         fields["related_entity"] = related
+        kind = CUSTOMIZED_RELATIONSHIP_KINDS.get(item.section)
+        if kind is not None:
+            # A customized relationship states only what it changes: nothing is inferred for it.
+            fields.pop("schema_name", None)
+            return Relationship(kind=kind, schema_name=item.heading, extra=item.extra, **fields)
         if item.section == "many_to_one":
             fields.setdefault("referencing_entity", table_name)
             fields.setdefault("referenced_entity", related)
