@@ -339,3 +339,31 @@ def test_drift_from_the_base_pages_to_the_layered_catalog_names_each_added_fact(
     assert kinds.count(("msdyn_ocsystemmessage", "option-added")) == 15
     assert ("msdyn_ocsystemmessage", "column-added") in kinds and ("elasticfileattachment", "targets-added") in kinds
     assert len(changes) == 21 and {c.severity for c in changes} == {"info"}
+
+
+UNTITLED = FIXTURES / "untitled"
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("slaitem.notitle.md", ":24: error: a table reference page without its title: its Entity Properties section "
+                           "comes with no title before it (found \"'Entity Properties' as the first heading\""),
+    ("commitment.h2.md", ":18: error: the page's title is not a level-1 heading (a table reference page needs one; "
+                         "its Messages section is at line 24) (found \"'## Commitment Entity Reference'\""),
+])
+def test_a_reference_page_without_its_title_is_a_located_error_not_a_skipped_page(tmp_path, name, expected):
+    page = UNTITLED / name
+    lint = CliRunner().invoke(main, ["docs", "--lint", str(page)])
+    assert lint.exit_code == 2 and f"{page}{expected}" in lint.output and "skipped" not in lint.output
+    # In a folder too: the page is not dropped from the catalog with a warning.
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    shutil.copy(page, folder / name)
+    (folder / "README.md").write_text("# Pages\n\nTable reference pages copied from the docs.\n", encoding="utf-8")
+    out = tmp_path / "catalog.json"
+    run = CliRunner().invoke(main, ["parse", str(folder), "-o", str(out)])
+    assert run.exit_code == 2 and f"{folder / name}{expected}" in run.output and not out.exists()
+    build = build_catalog([folder])
+    assert [(d.path, d.line, d.severity) for d in build.errors] == [(str(folder / name), int(expected.split(":")[1]),
+                                                                     "error")]
+    assert [(d.path, d.message) for d in build.warnings] == [
+        (str(folder / "README.md"), "skipped: not a table reference page")]

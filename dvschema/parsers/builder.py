@@ -265,6 +265,8 @@ class TableBuilder:
         self.options_column: _Item | None = None
         self.options_pending = False
         self.title_line: int | None = None
+        # A heading below level 1 worded as a title ("## Commitment Entity Reference"), while none came.
+        self.demoted_title: tuple[int, str] | None = None
         self.table_property_lines: dict[str, int] = {}
         self.sections_seen: dict[str, tuple[str, int]] = {}
         self.last_line = 0
@@ -315,6 +317,9 @@ class TableBuilder:
                                                  len(self.relationships), self._content_count())
             return
         if heading.level <= 2:
+            if self.title_line is None and self.demoted_title is None and (
+                    _TITLE_WITH_NAME.match(text) or _TITLE_NAME_ONLY.match(text)):
+                self.demoted_title = (heading.line, text)
             self._close_item()
             self._close_section()
             self.section = "unknown"
@@ -673,6 +678,26 @@ class TableBuilder:
             paragraph = Paragraph(rest, paragraph.line, note=paragraph.note)
         self._paragraph(paragraph)
 
+    def _check_untitled_page(self) -> None:
+        """A page with a reference page's sections but no level-1 title lost its title: an error, not a non-page.
+
+        A README beside the pages has none of those sections and is skipped; a page whose title was
+        deleted, or demoted to ``##``, must not silently leave the catalog.
+        """
+        sections = sorted((line, text) for name, (text, line) in self.sections_seen.items() if name in SECTION_CONTENTS)
+        if not sections:
+            return
+        first_line, first_title = sections[0]
+        expected = "a level-1 title such as '# <name> table/entity reference' before the sections"
+        if self.demoted_title is not None:
+            line, text = self.demoted_title
+            raise InputError.at(self.path, line, "the page's title is not a level-1 heading (a table reference page "
+                                f"needs one; its {first_title} section is at line {first_line})",
+                                found=f"'## {shorten(text)}'", expected=expected)
+        raise InputError.at(self.path, first_line, f"a table reference page without its title: its {first_title} "
+                            "section comes with no title before it", found=f"'{shorten(first_title)}' as the first heading",
+                            expected=expected)
+
     def _check_page_end(self, logical_name: str | None) -> None:
         """A page that stops before its columns is truncated; one without its end may be.
 
@@ -721,6 +746,7 @@ class TableBuilder:
         self._close_item()
         self._close_section()
         if self.title_line is None:
+            self._check_untitled_page()
             raise NotATableReference.at(self.path, 1, "no title found", found="end of file" if not self.intro else
                                 shorten(self.intro[0]), expected="a title such as '# <name> table/entity reference'")
         title_name = self.table.pop("_title_name", None)
