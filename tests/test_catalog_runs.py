@@ -367,3 +367,14 @@ def test_a_reference_page_without_its_title_is_a_located_error_not_a_skipped_pag
                                                                      "error")]
     assert [(d.path, d.message) for d in build.warnings] == [
         (str(folder / "README.md"), "skipped: not a table reference page")]
+
+
+@pytest.mark.parametrize("page", [LAYERS / "extensions/package.md", FIXTURES / "extensions/systemuser.sales.md"])
+def test_customized_relationships_read_the_same_from_the_rendered_text(tmp_path, page):
+    from plaintext_render import render_plain_text
+
+    text = tmp_path / f"{page.stem}.txt"
+    text.write_text(render_plain_text(page.read_text(encoding="utf-8")), encoding="utf-8")
+    markdown, plain = parse_file(page), parse_file(text)
+    assert plain.warnings == [] and plain.table.relationships == markdown.table.relationships
+    assert all(r.changes_from is not None for r in plain.table.relationships)
