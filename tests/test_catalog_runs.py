@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import CORPUS, SEED_BOTSESSION
+from conftest import CORPUS, FIXTURES, SEED_BOTSESSION
 from dvschema.cli import main
 from dvschema.metaschema.model import MODEL_VERSION
 from dvschema.parsers import build_catalog, parse_file, parse_paths
@@ -20,6 +20,11 @@ EXTENSION = LAYERS / "extensions/elasticfileattachment.md"
 MESSAGE_BASE = LAYERS / "base/msdyn_ocsystemmessage.md"
 MESSAGE_EXTENSION = LAYERS / "extensions/msdyn_ocsystemmessage.md"
 EXTENSION_SOURCE = str(EXTENSION)
+PACKAGE_BASE = LAYERS / "base/package.md"
+PACKAGE_EXTENSION = LAYERS / "extensions/package.md"
+# The Dataverse page's cascade of FileAttachment_package_DeploymentLog, which the Customer Service page customizes.
+PACKAGE_CASCADE = {"Archive": "NoCascade", "Assign": "NoCascade", "Delete": "RemoveLink", "Merge": "NoCascade",
+                   "Reparent": "NoCascade", "RollupView": "NoCascade", "Share": "NoCascade", "Unshare": "NoCascade"}
 # A record that binds ObjectId to an msdyn_copilotevent: only the Dynamics 365 page adds that target
 # and its relationship (navigation property objectid_msdyn_copilotevent).
 COPILOT_BIND = {"objectid_msdyn_copilotevent@odata.bind": "/msdyn_copilotevents(5b7e3c1a-8a0f-4b52-9d55-0c6f2f0c2a11)",
@@ -28,7 +33,7 @@ COPILOT_BIND = {"objectid_msdyn_copilotevent@odata.bind": "/msdyn_copilotevents(
 
 def test_extension_page_is_layered_on_its_base_with_the_source_of_each_change():
     catalog, warnings = parse_paths([LAYERS])
-    assert warnings == [] and sorted(catalog.tables) == ["elasticfileattachment", "msdyn_ocsystemmessage"]
+    assert warnings == [] and sorted(catalog.tables) == ["elasticfileattachment", "msdyn_ocsystemmessage", "package"]
     table = catalog.tables["elasticfileattachment"]
     assert table.source.path == str(BASE)
     assert table.column("objectid").targets == ("componentversionnrddatasource", "sourcecontrolcomponentpayload",
@@ -39,6 +44,58 @@ def test_extension_page_is_layered_on_its_base_with_the_source_of_each_change():
         ("relationship-added", None, "msdyn_copilotevent_ElasticFileAttachments", EXTENSION_SOURCE),
         ("relationship-added", None, "ElasticFileAttachment_msdyn_copilotevent_msdyn_interactiondata",
          EXTENSION_SOURCE)]
+
+
+def test_customized_relationship_is_read_and_layered_on_the_base_relationship():
+    extension = parse_file(PACKAGE_EXTENSION)
+    assert extension.warnings == [] and extension.table.columns == ()
+    [relationship] = extension.table.relationships
+    assert (relationship.kind, relationship.schema_name, relationship.changes_from, relationship.cascade,
+            relationship.referencing_entity) == (
+        "many_to_one", "FileAttachment_package_DeploymentLog",
+        "FileAttachment_package_DeploymentLog (Microsoft Dataverse)", {"Archive": "NoCascade"}, None)
+    catalog, warnings = parse_paths([LAYERS])
+    assert warnings == []
+    table = catalog.tables["package"]
+    assert table.source.path == str(PACKAGE_BASE) and len(table.relationships) == 16
+    merged = next(r for r in table.relationships if r.schema_name == "FileAttachment_package_DeploymentLog")
+    assert merged.cascade == PACKAGE_CASCADE and merged.referenced_entity == "fileattachment"
+    assert merged.changes_from is None
+    assert [(c.kind, c.relationship, c.item, c.value, c.source.path) for c in table.layers] == [
+        ("relationship-changed", "FileAttachment_package_DeploymentLog", "cascade.Archive", "NoCascade",
+         str(PACKAGE_EXTENSION))]
+
+
+def test_a_changed_cascade_entry_of_a_customized_relationship_wins_over_the_base(tmp_path):
+    (tmp_path / "base").mkdir()
+    (tmp_path / "ext").mkdir()
+    shutil.copy(PACKAGE_BASE, tmp_path / "base/package.md")
+    text = PACKAGE_EXTENSION.read_text(encoding="utf-8")
+    edited = text.replace("|CascadeConfiguration|Archive: `NoCascade`|",
+                          "|CascadeConfiguration|Archive: `NoCascade`<br />Delete: `Cascade`|")
+    assert edited != text
+    (tmp_path / "ext/package.md").write_text(edited, encoding="utf-8")
+    catalog, warnings = parse_paths([tmp_path])
+    assert warnings == []
+    merged = next(r for r in catalog.tables["package"].relationships
+                  if r.schema_name == "FileAttachment_package_DeploymentLog")
+    assert merged.cascade == {**PACKAGE_CASCADE, "Delete": "Cascade"}
+    result = CliRunner().invoke(main, ["parse", str(tmp_path), "--show-layers"])
+    assert result.exit_code == 0 and result.output == (
+        f"package: {tmp_path / 'base/package.md'}\n"
+        f"  relationship FileAttachment_package_DeploymentLog.cascade.Archive = NoCascade  ({tmp_path / 'ext/package.md'})\n"
+        f"  relationship FileAttachment_package_DeploymentLog.cascade.Delete = Cascade  ({tmp_path / 'ext/package.md'})\n")
+
+
+def test_customized_relationships_of_the_sales_generation_one_to_many_spelling():
+    result = parse_file(FIXTURES / "extensions/systemuser.sales.md")
+    assert result.warnings == [] and result.table.logical_name == "systemuser"
+    assert [(r.kind, r.schema_name, r.changes_from, r.referenced_entity_navigation_property_name)
+            for r in result.table.relationships] == [
+        ("one_to_many", "lk_territory_createdonbehalfby", "lk_territory_createdonbehalfby (Microsoft Dataverse)",
+         "lk_territory_createdonbehalfby"),
+        ("one_to_many", "lk_territory_modifiedonbehalfby", "lk_territory_modifiedonbehalfby (Microsoft Dataverse)",
+         "lk_territory_modifiedonbehalfby")]
 
 
 def test_options_and_a_column_the_customer_service_page_adds():
@@ -274,10 +331,50 @@ def test_drift_from_the_base_pages_to_the_layered_catalog_names_each_added_fact(
     from dvschema.metaschema.model import Catalog
 
     layered, _ = parse_paths([LAYERS])
-    base = Catalog(tables={t.logical_name: t for t in (parse_file(BASE).table, parse_file(MESSAGE_BASE).table)})
+    base = Catalog(tables={t.logical_name: t for t in (parse_file(BASE).table, parse_file(MESSAGE_BASE).table,
+                                                       parse_file(PACKAGE_BASE).table)})
     changes = diff(base, layered)
     kinds = sorted((c.table, c.kind) for c in changes)
     # One option becoming sixteen is fifteen option-added changes, not one changed value.
     assert kinds.count(("msdyn_ocsystemmessage", "option-added")) == 15
     assert ("msdyn_ocsystemmessage", "column-added") in kinds and ("elasticfileattachment", "targets-added") in kinds
     assert len(changes) == 21 and {c.severity for c in changes} == {"info"}
+
+
+UNTITLED = FIXTURES / "untitled"
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("slaitem.notitle.md", ":24: error: a table reference page without its title: its Entity Properties section "
+                           "comes with no title before it (found \"'Entity Properties' as the first heading\""),
+    ("commitment.h2.md", ":18: error: the page's title is not a level-1 heading (a table reference page needs one; "
+                         "its Messages section is at line 24) (found \"'## Commitment Entity Reference'\""),
+])
+def test_a_reference_page_without_its_title_is_a_located_error_not_a_skipped_page(tmp_path, name, expected):
+    page = UNTITLED / name
+    lint = CliRunner().invoke(main, ["docs", "--lint", str(page)])
+    assert lint.exit_code == 2 and f"{page}{expected}" in lint.output and "skipped" not in lint.output
+    # In a folder too: the page is not dropped from the catalog with a warning.
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    shutil.copy(page, folder / name)
+    (folder / "README.md").write_text("# Pages\n\nTable reference pages copied from the docs.\n", encoding="utf-8")
+    out = tmp_path / "catalog.json"
+    run = CliRunner().invoke(main, ["parse", str(folder), "-o", str(out)])
+    assert run.exit_code == 2 and f"{folder / name}{expected}" in run.output and not out.exists()
+    build = build_catalog([folder])
+    assert [(d.path, d.line, d.severity) for d in build.errors] == [(str(folder / name), int(expected.split(":")[1]),
+                                                                     "error")]
+    assert [(d.path, d.message) for d in build.warnings] == [
+        (str(folder / "README.md"), "skipped: not a table reference page")]
+
+
+@pytest.mark.parametrize("page", [LAYERS / "extensions/package.md", FIXTURES / "extensions/systemuser.sales.md"])
+def test_customized_relationships_read_the_same_from_the_rendered_text(tmp_path, page):
+    from plaintext_render import render_plain_text
+
+    text = tmp_path / f"{page.stem}.txt"
+    text.write_text(render_plain_text(page.read_text(encoding="utf-8")), encoding="utf-8")
+    markdown, plain = parse_file(page), parse_file(text)
+    assert plain.warnings == [] and plain.table.relationships == markdown.table.relationships
+    assert all(r.changes_from is not None for r in plain.table.relationships)

@@ -120,6 +120,8 @@ class Relationship(_Frozen):
     cascade: dict[str, str] = Field(default_factory=dict)
     associated_menu: dict[str, str] = Field(default_factory=dict)
     added_by: str | None = None
+    changes_from: str | None = Field(None, description="Extension documents: the relationship definition this "
+                                     "one changes (a customized relationship states only its changed properties).")
     extra: dict[str, str] = Field(default_factory=dict)
 
 
@@ -143,7 +145,7 @@ class Source(_Frozen):
 
 
 LayerChangeKind = Literal["column-added", "column-changed", "option-added", "target-added", "relationship-added",
-                          "message-added"]
+                          "relationship-changed", "message-added"]
 
 
 class LayerChange(_Frozen):
@@ -151,6 +153,7 @@ class LayerChange(_Frozen):
 
     kind: LayerChangeKind
     column: str | None = Field(None, description="The column changed or added, if any.")
+    relationship: str | None = Field(None, description="The relationship changed (schema name), if any.")
     item: str | None = Field(None, description="The field, option value, target, relationship or message.")
     value: str | None = Field(None, description="What the extension page states, as text.")
     source: Source

@@ -33,11 +33,19 @@ SECTIONS: dict[str, str] = {
     "many-to-one relationships": "many_to_one",
     "one-to-many relationships": "one_to_many",
     "many-to-many relationships": "many_to_many",
+    # Extension pages: "## Customized relationships", then one "### Customized <kind> relationships" per kind.
+    "customized relationships": "customized_relationships",
+    "customized many-to-one relationships": "customized_many_to_one",
+    "customized one-to-many relationships": "customized_one_to_many",
+    "customized many-to-many relationships": "customized_many_to_many",
     "see also": "footer",
     "related information": "footer",
 }
 COLUMN_SECTIONS = frozenset({"writable", "readonly", "customized"})
-RELATIONSHIP_SECTIONS = frozenset({"many_to_one", "one_to_many", "many_to_many"})
+#: An extension page's customized relationship sections, to the kind of relationship each holds.
+CUSTOMIZED_RELATIONSHIP_KINDS = {"customized_many_to_one": "many_to_one", "customized_one_to_many": "one_to_many",
+                                 "customized_many_to_many": "many_to_many"}
+RELATIONSHIP_SECTIONS = frozenset({"many_to_one", "one_to_many", "many_to_many", *CUSTOMIZED_RELATIONSHIP_KINDS})
 #: What each section that must not be empty holds, for messages.
 SECTION_CONTENTS = {"messages": "messages", "events": "events", "properties": "properties",
                     **{name: "columns" for name in COLUMN_SECTIONS},
@@ -257,6 +265,8 @@ class TableBuilder:
         self.options_column: _Item | None = None
         self.options_pending = False
         self.title_line: int | None = None
+        # A heading below level 1 worded as a title ("## Commitment Entity Reference"), while none came.
+        self.demoted_title: tuple[int, str] | None = None
         self.table_property_lines: dict[str, int] = {}
         self.sections_seen: dict[str, tuple[str, int]] = {}
         self.last_line = 0
@@ -296,7 +306,8 @@ class TableBuilder:
             self._title(text, heading.line)
             return
         section = SECTIONS.get(text.lower())
-        if section is not None and (heading.level <= 2 or section == "footer"):
+        if section is not None and (heading.level <= 2 or section == "footer" or (
+                heading.level == 3 and section in CUSTOMIZED_RELATIONSHIP_KINDS)):
             self._close_item()
             self._close_section()
             self.section = section
@@ -306,6 +317,9 @@ class TableBuilder:
                                                  len(self.relationships), self._content_count())
             return
         if heading.level <= 2:
+            if self.title_line is None and self.demoted_title is None and (
+                    _TITLE_WITH_NAME.match(text) or _TITLE_NAME_ONLY.match(text)):
+                self.demoted_title = (heading.line, text)
             self._close_item()
             self._close_section()
             self.section = "unknown"
@@ -389,6 +403,11 @@ class TableBuilder:
             else:
                 self.warn(paragraph.line, "unexpected text in a column; kept in extra['Text']", shorten(text))
                 self.item.extra["Text"] = (self.item.extra.get("Text", "") + "\n" + text).strip()
+            return
+        changes = _CHANGES_FROM.match(text)
+        if changes and self.item.section in CUSTOMIZED_RELATIONSHIP_KINDS:
+            # 2024 Sales pages end the sentence with a colon ("Changes from [x (Microsoft Dataverse)](...):").
+            self.item.fields["changes_from"] = changes.group("value").strip().removesuffix(":")
             return
         summary = self.item.fields.get("summary")
         self.item.fields["summary"] = text if summary is None else summary + "\n" + text
@@ -598,7 +617,7 @@ class TableBuilder:
             required = COLUMN_REQUIRED_ROWS + COLUMN_REQUIRED_ROWS_BY_TYPE.get(str(item.fields.get("type")), ())
             what = f"column {item.heading}"
         else:
-            required = RELATIONSHIP_REQUIRED_ROWS.get(item.section, ())
+            required = RELATIONSHIP_REQUIRED_ROWS.get(item.section, ())  # a customized one states only changes
             what = f"relationship {item.heading}"
         missing = [row for row in required if row not in item.rows]
         if missing:
@@ -659,6 +678,26 @@ class TableBuilder:
             paragraph = Paragraph(rest, paragraph.line, note=paragraph.note)
         self._paragraph(paragraph)
 
+    def _check_untitled_page(self) -> None:
+        """A page with a reference page's sections but no level-1 title lost its title: an error, not a non-page.
+
+        A README beside the pages has none of those sections and is skipped; a page whose title was
+        deleted, or demoted to ``##``, must not silently leave the catalog.
+        """
+        sections = sorted((line, text) for name, (text, line) in self.sections_seen.items() if name in SECTION_CONTENTS)
+        if not sections:
+            return
+        first_line, first_title = sections[0]
+        expected = "a level-1 title such as '# <name> table/entity reference' before the sections"
+        if self.demoted_title is not None:
+            line, text = self.demoted_title
+            raise InputError.at(self.path, line, "the page's title is not a level-1 heading (a table reference page "
+                                f"needs one; its {first_title} section is at line {first_line})",
+                                found=f"'## {shorten(text)}'", expected=expected)
+        raise InputError.at(self.path, first_line, f"a table reference page without its title: its {first_title} "
+                            "section comes with no title before it", found=f"'{shorten(first_title)}' as the first heading",
+                            expected=expected)
+
     def _check_page_end(self, logical_name: str | None) -> None:
         """A page that stops before its columns is truncated; one without its end may be.
 
@@ -707,6 +746,7 @@ class TableBuilder:
         self._close_item()
         self._close_section()
         if self.title_line is None:
+            self._check_untitled_page()
             raise NotATableReference.at(self.path, 1, "no title found", found="end of file" if not self.intro else
                                 shorten(self.intro[0]), expected="a title such as '# <name> table/entity reference'")
         title_name = self.table.pop("_title_name", None)
@@ -772,6 +812,11 @@ class TableBuilder:
                     related = match.group("entity")
                     break
         fields["related_entity"] = related
+        kind = CUSTOMIZED_RELATIONSHIP_KINDS.get(item.section)
+        if kind is not None:
+            # A customized relationship states only what it changes: nothing is inferred for it.
+            fields.pop("schema_name", None)
+            return Relationship(kind=kind, schema_name=item.heading, extra=item.extra, **fields)
         if item.section == "many_to_one":
             fields.setdefault("referencing_entity", table_name)
             fields.setdefault("referenced_entity", related)

@@ -12,18 +12,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dvschema.metaschema.model import Column, LayerChange, LayerChangeKind, Source, Table
+from dvschema.metaschema.model import Column, LayerChange, LayerChangeKind, Relationship, Source, Table
 
 _EXTENDS = re.compile(r"\btable extends the\b.*\btable\b", re.I | re.S)
 # Column fields that identify the column or that the section implies; never a change of their own.
 _IDENTITY_FIELDS = frozenset({"schema_name", "logical_name", "writable", "options", "targets", "extra",
                               "changes_from"})
+# Relationship fields that identify it or describe the page's text; never a change of their own.
+_RELATIONSHIP_IDENTITY_FIELDS = frozenset({"kind", "schema_name", "summary", "changes_from", "extra", "cascade",
+                                           "associated_menu"})
 
 
 def is_extension(table: Table) -> bool:
     """Whether a page extends a table described elsewhere (its note says so, or it customizes columns)."""
     return any(_EXTENDS.search(note) for note in table.notes) or any(
-        column.changes_from is not None for column in table.columns)
+        column.changes_from is not None for column in table.columns) or any(
+        relationship.changes_from is not None for relationship in table.relationships)
 
 
 def layer(base: Table, extension: Table) -> Table:
@@ -40,7 +44,11 @@ def layer(base: Table, extension: Table) -> Table:
             changes.append(LayerChange(kind="column-added", column=column.logical_name, source=source))
         else:
             columns[index] = _layer_column(columns[index], column, source, changes)
-    relationships = _added_items(base.relationships, extension.relationships, "schema_name", "relationship-added",
+    customized = {relationship.schema_name: relationship for relationship in extension.relationships
+                  if relationship.changes_from is not None}
+    layered = tuple(_layer_relationship(relationship, customized[relationship.schema_name], source, changes)
+                    if relationship.schema_name in customized else relationship for relationship in base.relationships)
+    relationships = _added_items(layered, extension.relationships, "schema_name", "relationship-added",
                                  source, changes)
     messages = _added_items(base.messages, extension.messages, "name", "message-added", source, changes)
     notes = base.notes + tuple(note for note in extension.notes if note not in base.notes)
@@ -84,6 +92,32 @@ def _layer_column(base: Column, extension: Column, source: Source, changes: list
     return base.model_copy(update=update) if update else base
 
 
+def _layer_relationship(base: Relationship, extension: Relationship, source: Source,
+                        changes: list[LayerChange]) -> Relationship:
+    """``base`` with the properties a customized relationship states (cascade entries, menu entries, fields)."""
+    name = base.schema_name
+    update: dict[str, Any] = {}
+
+    def change(item: str, value: str) -> None:
+        changes.append(LayerChange(kind="relationship-changed", relationship=name, item=item, value=value,
+                                   source=source))
+
+    for field in ("cascade", "associated_menu", "extra"):
+        stated: dict[str, str] = getattr(extension, field)
+        merged = dict(getattr(base, field))
+        for key, value in stated.items():  # each stated entry is recorded, even one the base already has
+            merged[key] = value
+            change(f"{field}.{key}", value)
+        if merged != getattr(base, field):
+            update[field] = merged
+    for field, value in extension:
+        if field in _RELATIONSHIP_IDENTITY_FIELDS or value is None or value == getattr(base, field):
+            continue
+        update[field] = value
+        change(field, str(value))
+    return base.model_copy(update=update) if update else base
+
+
 def combine(tables: list[Table]) -> tuple[Table | None, str | None]:
     """Layer the pages that describe one table: the base (the one page that is no extension) first.
 
@@ -110,6 +144,7 @@ def describe_layers(table: Table) -> str:
             "option-added": f"{change.column} option {change.item} {change.value!r} added",
             "target-added": f"{change.column} target {change.item} added",
             "relationship-added": f"relationship {change.item} added",
+            "relationship-changed": f"relationship {change.relationship}.{change.item} = {change.value}",
             "message-added": f"message {change.item} added",
         }[change.kind]
         lines.append(f"  {what}  ({change.source.path})")
