@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import orjson
 import pytest
@@ -166,3 +167,11 @@ def test_a_csv_cell_longer_than_the_csv_module_default_is_read(tmp_path):
     assert result.exit_code == 1, result.output
     assert result.output.startswith(f"{data}:2: DV102 max-length msdyn_name: 200000 characters (UTF-16 units), "
                                     "longer than MaxLength 100\n")
+
+
+def test_a_broken_line_with_a_number_beyond_a_double_is_a_json_error():
+    # found by the fuzz run: orjson stops at the number (infinity); the line is broken elsewhere too
+    line = b'{"msdyn_name": "x", "msdyn_csatscore": 1e5000 "msdyn_channel": 1}'
+    with pytest.raises(orjson.JSONDecodeError):
+        loads_exact(line)
+    assert loads_exact(b'{"msdyn_csatscore": 1e5000}') == {"msdyn_csatscore": Decimal("1E+5000")}

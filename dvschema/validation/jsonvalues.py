@@ -41,10 +41,15 @@ def loads_exact(data: bytes | bytearray | memoryview | str) -> Any:
     except orjson.JSONDecodeError as error:
         if "infinity" not in str(error):
             raise
-        document = None  # a number beyond a double's range (1e5000, 311 digits): valid JSON all the same
-    else:
-        if not _has_float(document):
-            return document
+        # a number beyond a double's range (1e5000, 311 digits) is valid JSON all the same; text that
+        # is also broken elsewhere keeps orjson's error, which callers catch
+        text = bytes(data) if isinstance(data, memoryview) else data
+        try:
+            return json.loads(text, parse_float=Decimal, parse_int=_exact_int)
+        except (ValueError, RecursionError):
+            raise error from None
+    if not _has_float(document):
+        return document
     text = bytes(data) if isinstance(data, memoryview) else data
     try:
         return json.loads(text, parse_float=Decimal, parse_int=_exact_int)
