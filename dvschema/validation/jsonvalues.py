@@ -43,36 +43,42 @@ def loads_exact(data: bytes | bytearray | memoryview | str) -> Any:
             raise
         # a number beyond a double's range (1e5000, 311 digits) is valid JSON all the same; text that
         # is also broken elsewhere keeps orjson's error, which callers catch
-        text = bytes(data) if isinstance(data, memoryview) else data
         try:
-            return json.loads(text, parse_float=Decimal, parse_int=_exact_int)
-        except (ValueError, RecursionError):
+            return _loads_decimal(data)
+        except ValueError:
             raise error from None
-    if not _has_float(document):
-        return document
+    return _loads_decimal(data) if _has_float(document) else document
+
+
+def _loads_decimal(data: bytes | bytearray | memoryview | str) -> Any:
+    """JSON read by the json module with Decimal fractions and integers of any size."""
     text = bytes(data) if isinstance(data, memoryview) else data
     try:
-        return json.loads(text, parse_float=Decimal, parse_int=_exact_int)
+        return json.loads(text, parse_float=Decimal, parse_int=exact_int)
     except RecursionError:
         # orjson reads up to 1,024 levels, the json module recurses once per level: give it
         # that much room (a few hundred KB of C stack), only on this rare path.
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(limit + ORJSON_MAX_DEPTH + 100)
         try:
-            return json.loads(text, parse_float=Decimal, parse_int=_exact_int)
+            return json.loads(text, parse_float=Decimal, parse_int=exact_int)
         finally:
             sys.setrecursionlimit(limit)
 
 
-def _exact_int(text: str) -> int | Decimal:
-    """A JSON integer as an int; beyond the digits ``int()`` converts (4,300) a Decimal of exponent 0,
-    which the rules still take for a whole number (and find out of range)."""
-    return int(text) if len(text) <= 4300 else Decimal(text)
+def exact_int(text: str) -> int | Decimal:
+    """A whole number written in digits (a JSON integer, a CSV cell) as an int; beyond the digits
+    ``int()`` converts (4,300) a Decimal of exponent 0, which the rules still take for a whole number
+    (and find out of range)."""
+    try:
+        return int(text)
+    except ValueError:
+        return Decimal(text)
 
 
 def is_whole_number(value: Any) -> bool:
     """An int, or a whole number too long for ``int()`` kept as a Decimal written without fraction or
-    exponent (``_exact_int``, CSV cells)."""
+    exponent (:func:`exact_int`)."""
     return type(value) is int or (type(value) is Decimal and value.is_finite() and value.as_tuple().exponent == 0)
 
 

@@ -24,7 +24,7 @@ import orjson
 
 from dvschema.diagnostics import InputError, shorten
 from dvschema.validation.jsonarray import UTF8_BOM, iter_elements, json_layout
-from dvschema.validation.jsonvalues import loads_exact
+from dvschema.validation.jsonvalues import exact_int, loads_exact
 from dvschema.validation.model import CHOICE_TYPES, INTEGER_TYPES, NUMBER_TYPES, display_name_index
 from dvschema.validation.rules import parse_decimal
 from dvschema.validation.validator import RecordEntry
@@ -177,10 +177,7 @@ def _whole_number(text: str) -> Any:
     which the rules find out of range; anything else stays text."""
     if not text.strip().lstrip("+-").isdigit():
         return CsvText(text)
-    try:
-        return int(text)
-    except ValueError:
-        return Decimal(text)
+    return exact_int(text)
 
 
 def _cell_converter(column_type: str) -> Callable[[str], Any]:
