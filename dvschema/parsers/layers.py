@@ -123,10 +123,11 @@ def combine(tables: list[Table]) -> tuple[Table | None, str | None]:
 
     Returns ``(table, None)``, or ``(None, reason)`` when two pages are each a full description.
     """
-    bases = [table for table in tables if not is_extension(table)]
+    extends = [is_extension(table) for table in tables]
+    bases = [table for table, extension in zip(tables, extends) if not extension]
     if len(bases) > 1:
         return None, "described by " + " and ".join(t.source.path if t.source else "?" for t in bases)
-    ordered = bases + [table for table in tables if is_extension(table)]
+    ordered = bases + [table for table, extension in zip(tables, extends) if extension]
     result = ordered[0]
     for extension in ordered[1:]:
         result = layer(result, extension)

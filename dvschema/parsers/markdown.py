@@ -200,7 +200,7 @@ def _top_level_list(tokens: list[Token], index: int, offset: int) -> tuple[int, 
             children = token.children or []
             linked = (len(children) == 3 and children[0].type == "link_open"
                       and str(children[0].attrs.get("href", "")).startswith("#") and children[1].type == "text")
-            items.append((inline_text(token), token.map[0] + 1 + offset if token.map else 0, linked))
+            items.append((inline_text(token), _line(token, offset), linked))
         elif depth > 1:
             return index, None
     if not items:
@@ -208,8 +208,7 @@ def _top_level_list(tokens: list[Token], index: int, offset: int) -> tuple[int, 
     if opening.type == "bullet_list_open" and all(linked for _, _, linked in items):
         return end + 1, SectionIndex([text for text, _, _ in items], [line for _, line, _ in items])
     if opening.type == "ordered_list_open":
-        line = opening.map[0] + 1 + offset if opening.map else 0
-        return end + 1, Paragraph("\n".join(text for text, _, _ in items), line)
+        return end + 1, Paragraph("\n".join(text for text, _, _ in items), _line(opening, offset))
     return index, None
 
 
