@@ -63,11 +63,8 @@ def utc_timestamp(value: dt.datetime) -> str:
     return _timestamp(value.replace(tzinfo=_UTC))
 
 
-def _local_timestamp(value: dt.datetime) -> str:
-    return value.isoformat()
-
-
-def _date(value: dt.date) -> str:
+def _iso(value: dt.datetime | dt.date) -> str:
+    """A timestamp without a zone (kept without an offset) or a date (``YYYY-MM-DD``), as ISO 8601."""
     return value.isoformat()
 
 
@@ -87,9 +84,9 @@ def value_converter(arrow_type: Any) -> Converter | None:
     if types.is_floating(arrow_type):
         return _double
     if types.is_timestamp(arrow_type):
-        return _timestamp if arrow_type.tz is not None else _local_timestamp
+        return _timestamp if arrow_type.tz is not None else _iso
     if types.is_date(arrow_type):
-        return _date
+        return _iso
     if types.is_binary(arrow_type) or types.is_large_binary(arrow_type) or types.is_fixed_size_binary(arrow_type):
         return _binary
     if types.is_list(arrow_type) or types.is_large_list(arrow_type) or types.is_fixed_size_list(arrow_type):
