@@ -12,9 +12,11 @@ Typed values become the Web API's JSON forms first (:mod:`dvschema.validation.ar
 Positions: a finding carries the file (a DataFrame read from files: Spark's ``_metadata``), the
 line (``validate_lines``) and the record index within that file, numbered as the CLI numbers them,
 and the record's id (a column named with ``key``, else the table's primary id column when the
-DataFrame has it). Workers number the rows of each file block they see; the blocks' offsets come
-from a count of rows per block, which Spark computes without Python (one more scan of the input;
-``index=False`` skips it and leaves ``line`` and ``record`` null).
+DataFrame has it). Workers number the rows of each file block they see and, after a partition's
+findings, add one row per block with its counts of rows and records; a window over the findings
+of each file turns the counts of the blocks before a finding into its offset. So the input is read
+once, and only the findings and one row per block are exchanged (``index=False`` skips the window
+and leaves ``line`` and ``record`` null).
 
 pyspark and pyarrow (the ``dvschema[spark]`` extra) are imported when a function is called.
 """
@@ -31,6 +33,8 @@ from dvschema.validation.model import SEVERITY_RANK, Violation, rejects
 from dvschema.validation.validator import Validator
 
 _FILE, _BLOCK, _ROW, _RECORD = "_dv_file", "_dv_block", "_dv_row", "_dv_record"
+#: a block's counts, in the one row per block a worker adds after its findings (null in a finding's row)
+_BLOCK_ROWS, _BLOCK_RECORDS = "_dv_block_rows", "_dv_block_records"
 _FINDINGS, _REJECTED = "findings", "_dv_rejected"
 _VALIDATORS: dict[str, Validator] = {}
 
@@ -152,35 +156,53 @@ def _runs(batch: Any) -> Iterator[tuple[int, int, str, int]]:
 
 
 class _Findings:
-    """Findings rows of one worker's partition, built column by column into Arrow batches."""
+    """Findings rows of one worker's partition, built column by column into Arrow batches, and the
+    counts of rows and records of each file block the partition held."""
 
     def __init__(self, pyarrow: Any):
         self.pyarrow = pyarrow
         columns = finding_columns()
-        self.names = [_FILE, _BLOCK, _ROW, _RECORD, "id", *columns]
+        self.names = [_FILE, _BLOCK, _ROW, _RECORD, "id", *columns, _BLOCK_ROWS, _BLOCK_RECORDS]
         self.positions = list(columns.values())
         self.rows: list[tuple] = []
+        #: (file, block) -> [rows, records] seen so far; a block's rows come in order, in one partition
+        self.counts: dict[tuple[str, int], list[int]] = {}
+        self._no_counts = (None, None)
+        self._no_finding = (None,) * (3 + len(columns))
+
+    def seen(self, file: str, block: int) -> list[int]:
+        """The counts [rows, records] of the block so far: the first row and record of the next part."""
+        return self.counts.setdefault((file, block), [0, 0])
 
     def add(self, file: str, block: int, row: int, record: int, record_id: str | None,
             violations: list[Violation]) -> None:
         """One row per finding of one record."""
         place = (file, block, row, record, record_id)
-        positions = self.positions
-        self.rows.extend(place + tuple([violation[i] for i in positions]) for violation in violations)
+        positions, no_counts = self.positions, self._no_counts
+        self.rows.extend(place + tuple([violation[i] for i in positions]) + no_counts for violation in violations)
 
     def batch(self) -> Any:
         """The rows so far as one Arrow batch (then empty again)."""
         pa = self.pyarrow
-        types = {_BLOCK: pa.int64(), _ROW: pa.int64(), _RECORD: pa.int64()}
+        long = pa.int64()
+        types = {_BLOCK: long, _ROW: long, _RECORD: long, _BLOCK_ROWS: long, _BLOCK_RECORDS: long}
         columns = list(zip(*self.rows)) if self.rows else [()] * len(self.names)
         self.rows = []
         arrays = [pa.array(values, type=types.get(name, pa.string())) for name, values in zip(self.names, columns)]
         return pa.RecordBatch.from_arrays(arrays, names=self.names)
 
+    def last_batch(self) -> Any:
+        """The rows so far and one row per block with its counts, as the partition's last batch."""
+        self.rows.extend((file, block) + self._no_finding + (rows, records)
+                         for (file, block), (rows, records) in self.counts.items())
+        self.counts = {}
+        return self.batch()
+
 
 def _raw_schema() -> str:
     return (f"{_FILE} string, {_BLOCK} long, {_ROW} long, {_RECORD} long, id string, "
-            + ", ".join(f"`{name}` string" for name in finding_columns()))
+            + ", ".join(f"`{name}` string" for name in finding_columns())
+            + f", {_BLOCK_ROWS} long, {_BLOCK_RECORDS} long")
 
 
 def _record_id(value: Any) -> str | None:
@@ -198,14 +220,14 @@ def _typed_findings(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]]
 
         validator = worker_validator(spec, key)
         findings = _Findings(pyarrow)
-        counts: dict[tuple[str, int], int] = {}
         converters = None
         for batch in batches:
             if converters is None:
                 converters = batch_converters(batch.schema)
             for start, length, file, block in _runs(batch):
                 part = batch.slice(start, length)
-                before = counts.get((file, block), 0)
+                seen = findings.seen(file, block)
+                before = seen[0]
                 ids = column_values(part.column(id_position), converters[id_position]) \
                     if id_position is not None else None
                 for offset, record in enumerate(_records(part, converters, fields, ignore_nulls)):
@@ -213,8 +235,9 @@ def _typed_findings(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]]
                     if violations:
                         findings.add(file, block, before + offset, before + offset,
                                      _record_id(ids[offset]) if ids is not None else None, violations)
-                counts[(file, block)] = before + length
+                seen[0] = seen[1] = before + length
             yield findings.batch()
+        yield findings.last_batch()
 
     return run
 
@@ -243,14 +266,14 @@ def _line_findings(spec: ValidatorSpec, key: str, text: str, primary: str
 
         validator = worker_validator(spec, key)
         findings = _Findings(pyarrow)
-        counts: dict[tuple[str, int], tuple[int, int]] = {}
         quoted_primary = orjson.dumps(primary)
         for batch in batches:
             for start, length, file, block in _runs(batch):
                 lines = batch.column(0).slice(start, length).cast(pyarrow.binary())
                 if lines.null_count:
                     lines = compute.fill_null(lines, b"")
-                rows, records = counts.get((file, block), (0, 0))
+                seen = findings.seen(file, block)
+                rows, records = seen
                 # One buffer of newline-separated lines, joined in C: the screen scans it as it scans a file.
                 data = compute.binary_join(pyarrow.ListArray.from_arrays(pyarrow.array([0, length], pyarrow.int32()),
                                                                          lines), b"\n")[0].as_py()
@@ -278,29 +301,31 @@ def _line_findings(spec: ValidatorSpec, key: str, text: str, primary: str
                         message += (f" (line {number} of the part of the file from byte {block})" if file
                                     else f" (row {number} of partition {block})")
                     raise ValueError(message)
-                counts[(file, block)] = (rows + length, records + result.records)
+                seen[0], seen[1] = rows + length, records + result.records
             yield findings.batch()
+        yield findings.last_batch()
 
     return run
 
 
-def _placed_findings(raw: Any, blocks: Any, functions: Any, record_counts: Any, index: bool) -> Any:
-    """The findings with their file, line and record index: each block's offset is the sum of the
-    rows (and records) of the blocks before it in its file."""
+def _placed_findings(raw: Any, functions: Any, index: bool) -> Any:
+    """The findings with their file, line and record index: a block's offset is the sum of the rows
+    (and records) of the blocks before it in its file, from the workers' rows of block counts."""
     from pyspark.sql import Window
 
     fields = [functions.col(_quoted(name)) for name in finding_columns()]
     file = functions.when(functions.col(_FILE) == "", None).otherwise(functions.col(_FILE)).alias("file")
     if not index:
         null = functions.lit(None).cast("long")
-        return raw.select(file, null.alias("line"), null.alias("record"), "id", *fields)
-    counts = blocks.groupBy(_FILE, _BLOCK).agg(functions.count(functions.lit(1)).alias("rows"),
-                                                 record_counts.alias("records"))
-    before = Window.partitionBy(_FILE).orderBy(_BLOCK).rowsBetween(Window.unboundedPreceding, -1)
-    offsets = counts.select(_FILE, _BLOCK,
-                            functions.coalesce(functions.sum("rows").over(before), functions.lit(0)).alias("row0"),
-                            functions.coalesce(functions.sum("records").over(before), functions.lit(0)).alias("rec0"))
-    placed = raw.join(functions.broadcast(offsets), [_FILE, _BLOCK], "left")
+        return raw.filter(functions.col(_BLOCK_ROWS).isNull()).select(file, null.alias("line"), null.alias("record"),
+                                                                       "id", *fields)
+    # Blocks start at distinct byte offsets (or are distinct partitions): a range of the blocks up to the
+    # one before is every row of the earlier blocks, whose count rows hold their counts.
+    before = Window.partitionBy(_FILE).orderBy(_BLOCK).rangeBetween(Window.unboundedPreceding, -1)
+    zero = functions.lit(0)
+    offsets = raw.select("*", functions.coalesce(functions.sum(_BLOCK_ROWS).over(before), zero).alias("row0"),
+                         functions.coalesce(functions.sum(_BLOCK_RECORDS).over(before), zero).alias("rec0"))
+    placed = offsets.filter(functions.col(_BLOCK_ROWS).isNull())
     return placed.select(file, (functions.col("row0") + functions.col(_ROW) + 1).alias("line"),
                          (functions.col("rec0") + functions.col(_RECORD)).alias("record"), "id", *fields)
 
@@ -343,7 +368,7 @@ def validate(df: Any, table: Table | str | Path, operation: str = "create", *, s
     raw = blocks.mapInArrow(_typed_findings(spec, spec.cache_key, _record_fields(df, validator, key), id_position,
                                             ignore_nulls),
                             _raw_schema())
-    placed = _placed_findings(raw, blocks, functions, functions.count(functions.lit(1)), index)
+    placed = _placed_findings(raw, functions, index)
     return placed.withColumn("line", functions.lit(None).cast("long"))
 
 
@@ -365,9 +390,7 @@ def validate_lines(df: Any, table: Table | str | Path, operation: str = "create"
     blocks = _with_blocks(df.select(functions.col(_quoted(column))), functions)
     raw = blocks.mapInArrow(_line_findings(spec, spec.cache_key, column, validator.table.primary_id_attribute),
                             _raw_schema())
-    is_record = functions.col("_c0").rlike(r"\S").cast("long")
-    return _placed_findings(raw, blocks, functions, functions.sum(functions.coalesce(is_record, functions.lit(0))),
-                            index)
+    return _placed_findings(raw, functions, index)
 
 
 def _split_rows(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]], width: int, threshold: int,

@@ -395,6 +395,10 @@ def test_each_worker_builds_the_validator_once(monkeypatch):
     findings = tasks[0][3].to_pydict()
     # the fourth batch of a block continues its numbering: rows 6 and 7 of the block
     assert (findings["_dv_row"], findings["_dv_record"], findings["rule"]) == ([6], [6], ["max-length"])
+    # after a task's findings, one row per block with its counts: where the next block's numbers start
+    counts = tasks[0][4].to_pydict()
+    assert (counts["_dv_block"], counts["_dv_block_rows"], counts["_dv_block_records"], counts["rule"]) == \
+        ([0], [8], [8], [None])
 
 
 def test_lines_of_a_frame_not_read_from_files_are_numbered_in_order(spark):
