@@ -23,6 +23,7 @@ pyspark and pyarrow (the ``dvschema[spark]`` extra) are imported when a function
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,11 +87,24 @@ class ValidatorSpec:
 
 def worker_validator(spec: ValidatorSpec, key: str) -> Validator:
     """The validator of ``spec`` in this process: built on the first call, then reused (Spark keeps
-    its Python workers for later tasks)."""
+    its Python workers for later tasks). In a Spark worker, the objects alive then are frozen out of
+    the cyclic garbage collector (see :func:`_freeze_worker_objects`)."""
     validator = _VALIDATORS.get(key)
     if validator is None:
         validator = _VALIDATORS[key] = spec.build()
+        _freeze_worker_objects()
     return validator
+
+
+def _freeze_worker_objects() -> None:
+    """``gc.freeze()`` in a Spark Python worker. The worker holds pyspark's, pyarrow's and pandas'
+    objects (and the validator's) for its whole life, and every full collection walked them all again:
+    in a mapInArrow that does nothing, 1.4 of the worker's 1.5 CPU seconds per million lines. Frozen,
+    they are skipped; they were never garbage. Outside a Spark task (a test, a driver) nothing is frozen."""
+    from pyspark import TaskContext
+
+    if TaskContext.get() is not None:
+        gc.freeze()
 
 
 def _spec(table: Table | str | Path, operation: str, select: Iterable[str] | None, ignore: Iterable[str] | None,

@@ -401,6 +401,31 @@ def test_each_worker_builds_the_validator_once(monkeypatch):
         ([0], [8], [8], [None])
 
 
+def test_a_spark_worker_freezes_its_objects_out_of_the_collector_once(monkeypatch):
+    """In a Spark task the worker's long-lived objects are frozen when the validator is built (full
+    collections walked them again and again); outside a task, nothing is frozen."""
+    import gc
+
+    import pyspark
+
+    from dvschema import spark as dvspark
+
+    spec, _ = dvspark._spec(SEED_BOTSESSION, "create", None, None, None, None, None)
+    monkeypatch.setattr(dvspark, "_VALIDATORS", {})
+    gc.unfreeze()
+    try:
+        dvspark.worker_validator(spec, "outside a task")
+        assert gc.get_freeze_count() == 0
+        monkeypatch.setattr(pyspark.TaskContext, "get", classmethod(lambda cls: object()))
+        dvspark.worker_validator(spec, "in a task")
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000
+        dvspark.worker_validator(spec, "in a task")  # reused: not frozen again
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_lines_of_a_frame_not_read_from_files_are_numbered_in_order(spark):
     from pyspark.errors import PythonException
 
