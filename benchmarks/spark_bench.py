@@ -9,10 +9,11 @@ included), ``dvschema.spark.validate_lines`` on the JSONL on local[1] and local[
 validate_lines on local[2] >= 0.5 of --jobs 2 (Spark's own overhead stays bounded), and local[2] >= 1.6x
 local[1] where two cores are free. Spark's floor is printed beside them: a mapInArrow that does nothing with
 the lines, the cost of reading them and handing them to Python. Beside the local[2]/local[1] goal it prints
-what this machine allowed in the same round: what two processes of a plain Python loop gain (on a shared
-machine the second core comes and goes), divided by the cores local[1] itself kept busy (its JVM reads and
-encodes beside its Python worker), and the CPU seconds each Spark run used (the session's JVM and every
-process under it, from /proc).
+what this machine gave in the same rounds: the cores local[1] itself kept busy (its JVM reads and encodes
+beside its Python worker, so the second core is partly its own), local[2] against local[1] pinned to one
+core (where the platform can pin: the gain from one core to two), what two processes of a plain Python
+loop gain (on a shared machine the second core comes and goes), and the CPU seconds each Spark run used
+(the session's JVM and every process under it, from /proc).
 Spark findings are written to Spark's "noop" sink (every column computed, nothing stored); a session's
 start-up and its first (warm-up) job are not timed. The run stops if the paths disagree on the findings.
 """
@@ -67,34 +68,55 @@ def session(cores: int, arrow_batch: int | None = None):
         active.stop()
     spark = (SparkSession.builder.master(f"local[{cores}]").appName("dvschema-bench")
              .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", str(cores))
-             .config("spark.sql.files.maxPartitionBytes", str(16 << 20))
              .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(arrow_batch or 10_000)).getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
 
-def spark_cpu(spark) -> float:
-    """CPU seconds used so far by the session's JVM and every process under it (the Python workers,
-    with the workers that ended), from /proc; 0.0 where there is no /proc."""
+def _session_processes(spark) -> list[int]:
+    """The session's JVM and every process under it (the Python daemon and its workers)."""
     root = spark.sparkContext._gateway.proc.pid
-    parents, times = {}, {}
-    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    parents = {}
     for name in os.listdir("/proc") if os.path.isdir("/proc") else ():
         if name.isdigit():
             try:
-                fields = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(name)] = int(Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[1])
             except OSError:
                 continue
-            parents[int(name)] = int(fields[1])
-            times[int(name)] = sum(int(value) for value in fields[11:15]) / tick
+    def under_root(pid: int) -> bool:
+        while pid not in (root, 0, 1) and pid in parents:
+            pid = parents[pid]
+        return pid == root
+    return [pid for pid in parents if under_root(pid)]
+
+
+def spark_cpu(spark) -> float:
+    """CPU seconds used so far by the session's processes, from /proc (0.0 where there is none). Only
+    the living processes count: pyspark keeps its workers, and the time of a reaped child would be
+    counted again in its parent's."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     total = 0.0
-    for pid, cpu in times.items():
-        ancestor = pid
-        while ancestor not in (root, 0, 1) and ancestor in parents:
-            ancestor = parents[ancestor]
-        if ancestor == root:
-            total += cpu
+    for pid in _session_processes(spark):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def pin(spark, cores: set[int]) -> bool:
+    """Let the session's processes, every thread of them, run on ``cores`` only (the workers forked
+    later inherit it); False where the platform cannot (no sched_setaffinity or /proc)."""
+    if not hasattr(os, "sched_setaffinity") or not os.path.isdir("/proc"):
+        return False
+    for pid in _session_processes(spark):
+        for task in os.listdir(f"/proc/{pid}/task") if os.path.isdir(f"/proc/{pid}/task") else ():
+            try:
+                os.sched_setaffinity(int(task), cores)
+            except OSError:
+                pass
+    return True
 
 
 def spark_run(spark, frame_of, check) -> tuple[float, int, float]:
@@ -103,13 +125,19 @@ def spark_run(spark, frame_of, check) -> tuple[float, int, float]:
     findings = check(frame_of())
     cpu, start = spark_cpu(spark), time.perf_counter()
     findings.write.format("noop").mode("overwrite").save()
-    seconds = time.perf_counter() - start
-    return seconds, findings.count(), spark_cpu(spark) - cpu
+    seconds, used = time.perf_counter() - start, spark_cpu(spark) - cpu
+    return seconds, findings.count(), used
 
 
 def _nothing(batches):
-    """A mapInArrow function that only counts its rows: what Spark's Arrow hand-over alone costs."""
+    """A mapInArrow function that only counts its rows: what Spark's Arrow hand-over alone costs. It
+    freezes the worker's objects out of the collector as dvschema's workers do, or the floor would
+    count pyspark's full ``gc.collect()`` after every task over every object the worker holds."""
+    import gc
+
     import pyarrow
+
+    gc.freeze()
 
     for batch in batches:
         yield pyarrow.RecordBatch.from_pydict({"rows": pyarrow.array([batch.num_rows], pyarrow.int64())})
@@ -129,6 +157,7 @@ def main() -> None:
     from dvschema.spark import validate, validate_lines
 
     table = parse_file(SEED_000).table
+    everywhere = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set(range(os.cpu_count() or 1))
     with tempfile.TemporaryDirectory() as folder:
         jsonl, parquet, sample = Path(folder) / "records.jsonl", Path(folder) / "export", Path(folder) / "warm.jsonl"
         write_records(jsonl, args.records, args.seed)
@@ -165,6 +194,10 @@ def main() -> None:
                 spark = session(cores, args.arrow_batch)
                 spark_run(spark, lambda: spark.read.text(str(sample)), lines_check)  # warm-up: workers, JIT
                 timed(f"lines local[{cores}]", *spark_run(spark, lambda: spark.read.text(str(jsonl)), lines_check))
+                if cores == 1 and len(everywhere) > 1 and pin(spark, {min(everywhere)}):
+                    timed("lines local[1] on one core", *spark_run(spark, lambda: spark.read.text(str(jsonl)),
+                                                                   lines_check))
+                    pin(spark, everywhere)
             seconds, _, used = spark_run(spark, lambda: spark.read.text(str(jsonl)), nothing)
             timed("floor local[2]", seconds, None, used)
             timed("typed local[2]", *spark_run(spark, lambda: spark.read.parquet(str(parquet)),
@@ -178,11 +211,11 @@ def main() -> None:
     cli1, cli2 = best["cli jobs=1"], best["cli jobs=2"]
     one, two = best["lines local[1]"], best["lines local[2]"]
     million = 1_000_000 / args.records
-    # What two cores allow local[2] over local[1] in a round: local[1] already keeps `busy` cores working (the
-    # JVM reads and encodes beside the Python worker), and two loop processes show how many cores the
-    # machine gave; at the same CPU per record local[2] cannot gain more than cores given / busy, nor 2.
-    allowed = [min(2.0, (loop1 / loop2) / (used / seconds)) for loop1, loop2, used, seconds in
-               zip(times["loop x1"], times["loop x2"], cpu["lines local[1]"], times["lines local[1]"])]
+    # local[1] is not one core's worth: its JVM reads and encodes the lines beside its Python worker, so on
+    # two cores the second is partly its own. Where the session can be pinned, local[1] also runs on one core:
+    # local[2] against that is the gain from one core to two.
+    busy = [used / seconds for used, seconds in zip(cpu["lines local[1]"], times["lines local[1]"])]
+    loops = [loop1 / loop2 for loop1, loop2 in zip(times["loop x1"], times["loop x2"])]
     print(f"records: {args.records:,} ({found['cli jobs=1']:,} findings; typed Parquet: {found['typed local[2]']:,}),"
           f" cores: {os.cpu_count()}, best of {args.rounds} rounds, Arrow batches of {args.arrow_batch or 10_000:,} rows")
     print(f"dvschema validate, one process      : {cli1:12,.0f} rec/s")
@@ -192,16 +225,19 @@ def main() -> None:
     floor = best["floor local[2]"]
     print(f"  Spark's floor, local[2]           : {floor:12,.0f} rec/s  (a mapInArrow that does nothing: reading the"
           f" lines and handing them to Python; {floor / cli2:.2f} of --jobs 2)")
-    print(f"  local[2] vs local[1]              : {two / one:.2f}x (goal >= 1.6 where two cores are free; "
-          f"this machine allowed at most {max(allowed):.2f}x)")
-    print("  per round: local[2]/local[1], what the machine allowed (two loop processes' gain; cores local[1] kept"
-          " busy): " + "; ".join(
-              f"{a / b:.2f}, {allow:.2f} ({c / d:.2f}; {used / a:.2f})" for a, b, c, d, used, allow in
-              zip(times["lines local[1]"], times["lines local[2]"], times["loop x1"], times["loop x2"],
-                  cpu["lines local[1]"], allowed)))
-    print("  CPU seconds per million records (JVM and Python workers), median: " + ", ".join(
-        f"{name} {sorted(cpu[name])[len(cpu[name]) // 2] * million:.2f}"
-        for name in ("lines local[1]", "lines local[2]", "floor local[2]", "typed local[2]")))
+    print(f"  local[2] vs local[1]              : {two / one:.2f}x (goal >= 1.6 where two cores are free: local[1] itself"
+          f" kept {min(busy):.2f}-{max(busy):.2f} cores busy)")
+    if "lines local[1] on one core" in best:
+        pinned = best["lines local[1] on one core"]
+        print(f"  local[2] vs local[1] on one core  : {two / pinned:.2f}x (the gain from one core to two; local[1] pinned"
+              f" to one core: {pinned:,.0f} rec/s)")
+    print(f"  two processes of a plain Python loop gained {max(loops):.2f}x in the same rounds; per round, local[2]/local[1]"
+          " (/ pinned local[1]; loop gain): " + "; ".join(
+              f"{a / b:.2f} ({(c / b) if c else float('nan'):.2f}; {loop:.2f})" for a, b, c, loop in
+              zip(times["lines local[1]"], times["lines local[2]"],
+                  times.get("lines local[1] on one core", [0.0] * len(loops)), loops)))
+    print("  CPU seconds per million records (the JVM and the Python workers), median: " + ", ".join(
+        f"{name} {sorted(cpu[name])[len(cpu[name]) // 2] * million:.2f}" for name in cpu))
     typed = best["typed local[2]"]
     print(f"spark validate, typed Parquet, local[2]: {typed:9,.0f} rec/s  {typed / two:.2f} of validate_lines")
 
