@@ -15,13 +15,15 @@ core (where the platform can pin: the gain from one core to two), what two proce
 loop gain (on a shared machine the second core comes and goes), and the CPU seconds each Spark run used
 (the session's JVM and every process under it, from /proc).
 Spark findings are written to Spark's "noop" sink (every column computed, nothing stored); a session's
-start-up and its first (warm-up) job are not timed. The run stops if the paths disagree on the findings.
+start-up and its first (warm-up) job are not timed. The run stops if the CLI and validate_lines disagree on
+the number of findings (the typed path differs by design: typed columns hold no wrong JSON types).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,6 +48,16 @@ def write_records(path: Path, count: int, seed: int) -> None:
         for number, start in enumerate(range(0, count, chunk)):
             records = make_records(min(chunk, count - start), seed + number)
             out.write(b"".join(orjson.dumps(record) + b"\n" for record in records))
+
+
+def children_cpu() -> float | None:
+    """CPU seconds of the ended child processes of this one (None where the platform does not say)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def cli_run(path: Path, jobs: int) -> int:
@@ -107,16 +119,18 @@ def spark_cpu(spark) -> float:
 
 def pin(spark, cores: set[int]) -> bool:
     """Let the session's processes, every thread of them, run on ``cores`` only (the workers forked
-    later inherit it); False where the platform cannot (no sched_setaffinity or /proc)."""
+    later inherit it); False where nothing could be pinned (no sched_setaffinity or /proc, or refused)."""
     if not hasattr(os, "sched_setaffinity") or not os.path.isdir("/proc"):
         return False
+    pinned = False
     for pid in _session_processes(spark):
         for task in os.listdir(f"/proc/{pid}/task") if os.path.isdir(f"/proc/{pid}/task") else ():
             try:
                 os.sched_setaffinity(int(task), cores)
+                pinned = True
             except OSError:
                 pass
-    return True
+    return pinned
 
 
 def spark_run(spark, frame_of, check) -> tuple[float, int, float]:
@@ -181,9 +195,10 @@ def main() -> None:
         steps = None
         for _ in range(args.rounds):
             for jobs in (1, 2):
-                start = time.perf_counter()
+                used, start = children_cpu(), time.perf_counter()
                 findings = cli_run(jsonl, jobs)
-                timed(f"cli jobs={jobs}", time.perf_counter() - start, findings)
+                seconds, after = time.perf_counter() - start, children_cpu()
+                timed(f"cli jobs={jobs}", seconds, findings, None if used is None else after - used)
             if steps is None:
                 steps = steps_for(min(times["cli jobs=1"]) / 2)
             for processes in (1, 2):
@@ -214,6 +229,7 @@ def main() -> None:
     # local[1] is not one core's worth: its JVM reads and encodes the lines beside its Python worker, so on
     # two cores the second is partly its own. Where the session can be pinned, local[1] also runs on one core:
     # local[2] against that is the gain from one core to two.
+    measured = os.path.isdir("/proc")  # spark_cpu reads /proc; without it the CPU figures are not measured
     busy = [used / seconds for used, seconds in zip(cpu["lines local[1]"], times["lines local[1]"])]
     loops = [loop1 / loop2 for loop1, loop2 in zip(times["loop x1"], times["loop x2"])]
     print(f"records: {args.records:,} ({found['cli jobs=1']:,} findings; typed Parquet: {found['typed local[2]']:,}),"
@@ -226,7 +242,7 @@ def main() -> None:
     print(f"  Spark's floor, local[2]           : {floor:12,.0f} rec/s  (a mapInArrow that does nothing: reading the"
           f" lines and handing them to Python; {floor / cli2:.2f} of --jobs 2)")
     print(f"  local[2] vs local[1]              : {two / one:.2f}x (goal >= 1.6 where two cores are free: local[1] itself"
-          f" kept {min(busy):.2f}-{max(busy):.2f} cores busy)")
+          + (f" kept {min(busy):.2f}-{max(busy):.2f} cores busy)" if measured else " kept cores busy: not measured, no /proc)"))
     if "lines local[1] on one core" in best:
         pinned = best["lines local[1] on one core"]
         print(f"  local[2] vs local[1] on one core  : {two / pinned:.2f}x (the gain from one core to two; local[1] pinned"
@@ -236,8 +252,11 @@ def main() -> None:
               f"{a / b:.2f} ({(c / b) if c else float('nan'):.2f}; {loop:.2f})" for a, b, c, loop in
               zip(times["lines local[1]"], times["lines local[2]"],
                   times.get("lines local[1] on one core", [0.0] * len(loops)), loops)))
-    print("  CPU seconds per million records (the JVM and the Python workers), median: " + ", ".join(
-        f"{name} {sorted(cpu[name])[len(cpu[name]) // 2] * million:.2f}" for name in cpu))
+    if measured:
+        print("  CPU seconds per million records, median (Spark: the JVM and the Python workers; the CLI: its"
+              " processes): " + ", ".join(f"{name} {statistics.median(cpu[name]) * million:.2f}" for name in cpu))
+    else:
+        print("  CPU seconds: not measured (no /proc)")
     typed = best["typed local[2]"]
     print(f"spark validate, typed Parquet, local[2]: {typed:9,.0f} rec/s  {typed / two:.2f} of validate_lines")
 

@@ -137,20 +137,47 @@ def _positional(df: Any) -> Any:
     return df.toDF(*(f"_c{position}" for position in range(len(df.columns))))
 
 
-def _with_blocks(df: Any, functions: Any) -> Any:
+#: logical plan nodes that keep a file read's rows in their order: a read with columns selected or added, a hint,
+#: a limit (a prefix); with them a block's rows are its lines. (A Repartition without a shuffle, a coalesce, too.)
+_ROW_KEEPING_NODES = frozenset({"LogicalRelation", "Project", "SubqueryAlias", "ResolvedHint", "GlobalLimit",
+                                "LocalLimit"})
+
+
+def _rows_as_read(df: Any) -> bool:
+    """Whether ``df``'s rows are its files' rows in their order, so that counting a block's rows numbers
+    its lines and records. False after a filter, a shuffle, a sort, a sample, ...; True where the plan
+    cannot be read (Spark Connect has no JVM plan here)."""
+    from py4j.protocol import Py4JError
+
+    try:
+        pending = [df._jdf.queryExecution().analyzed()]
+    except (AttributeError, Py4JError):
+        return True
+    while pending:
+        node = pending.pop()
+        name = node.nodeName()
+        if name not in _ROW_KEEPING_NODES and not (name == "Repartition" and not node.shuffle()):
+            return False
+        children = node.children()
+        pending.extend(children.apply(position) for position in range(children.size()))
+    return True
+
+
+def _with_blocks(df: Any, functions: Any) -> tuple[Any, bool]:
     """``df`` with its columns named by position, and the file and the file block of each row
     (``_metadata`` of a file source) or, for a DataFrame not read from files, no file and the
-    Spark partition."""
+    Spark partition; and whether rows can be placed (numbered as the file or the DataFrame holds them):
+    not when the rows of a file read were filtered or moved since."""
     from pyspark.errors import AnalysisException
 
     names = [f"_c{position}" for position in range(len(df.columns))] + [_FILE, _BLOCK]
     if df.inputFiles():
         try:
-            return df.select("*", functions.col("_metadata.file_path"),
-                             functions.col("_metadata.file_block_start")).toDF(*names)
+            return (df.select("*", functions.col("_metadata.file_path"),
+                              functions.col("_metadata.file_block_start")).toDF(*names), _rows_as_read(df))
         except AnalysisException:
-            pass  # read from files, but transformed since: numbered by partition, as below
-    return df.select("*", functions.lit(""), functions.spark_partition_id().cast("long")).toDF(*names)
+            pass  # read from files, but transformed since (a union): numbered by partition, as below
+    return df.select("*", functions.lit(""), functions.spark_partition_id().cast("long")).toDF(*names), True
 
 
 def _runs(batch: Any) -> Iterator[tuple[int, int, str, int]]:
@@ -369,7 +396,9 @@ def validate(df: Any, table: Table | str | Path, operation: str = "create", *, s
     ``record`` (the row's index in its file, or in the DataFrame), ``id`` (the ``key`` column's value,
     else the primary id's, as JSON text) and the finding's fields as the JSON report names them
     (``column``, ``key``, ``path``, ``value``, ``rule``, ``code``, ``severity``, ``message``, ...), the
-    same as ``Validator.iter_violations`` gives.
+    same as ``Validator.iter_violations`` gives. When the rows of a file read were filtered, shuffled or
+    sorted before (anything but selecting columns, a limit or a coalesce), they cannot be numbered as
+    the file holds them: ``record`` is null, and the file is still given.
 
     A null cell is a JSON null (the key is there, as for an empty CSV cell: an update clears the
     column); ``ignore_nulls=True`` leaves the key out instead, as a sink that ignores null values
@@ -379,11 +408,11 @@ def validate(df: Any, table: Table | str | Path, operation: str = "create", *, s
     functions, _ = _require_spark()
     spec, validator = _spec(table, operation, select, ignore, severities, required_severities, catalog)
     id_position = _id_position(df, validator.table, key)
-    blocks = _with_blocks(df, functions)
+    blocks, placeable = _with_blocks(df, functions)
     raw = blocks.mapInArrow(_typed_findings(spec, spec.cache_key, _record_fields(df, validator, key), id_position,
                                             ignore_nulls),
                             _raw_schema())
-    placed = _placed_findings(raw, functions, index)
+    placed = _placed_findings(raw, functions, index and placeable)
     return placed.withColumn("line", functions.lit(None).cast("long"))
 
 
@@ -396,16 +425,17 @@ def validate_lines(df: Any, table: Table | str | Path, operation: str = "create"
     ``dvschema validate`` scans a JSONL file, and only the lines it cannot vouch for are parsed.
     Findings are those of the CLI on the same file: ``file``, ``line``, ``record`` (blank lines are
     no records), ``id`` (the primary id of the record, when it has one) and the finding's fields.
-    A line that is not JSON fails the job with the CLI's located message.
+    A line that is not JSON fails the job with the CLI's located message. Lines filtered, shuffled or
+    sorted after the read cannot be numbered as the file holds them: ``line`` and ``record`` are null.
     """
     functions, _ = _require_spark()
     spec, validator = _spec(table, operation, select, ignore, severities, required_severities, catalog)
     if column not in df.columns:
         raise ValueError(f"no column {column!r} in the DataFrame (columns: {', '.join(df.columns)})")
-    blocks = _with_blocks(df.select(functions.col(_quoted(column))), functions)
+    blocks, placeable = _with_blocks(df.select(functions.col(_quoted(column))), functions)
     raw = blocks.mapInArrow(_line_findings(spec, spec.cache_key, column, validator.table.primary_id_attribute),
                             _raw_schema())
-    return _placed_findings(raw, functions, index)
+    return _placed_findings(raw, functions, index and placeable)
 
 
 def _split_rows(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]], width: int, threshold: int,

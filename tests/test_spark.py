@@ -469,3 +469,27 @@ def test_a_file_split_into_blocks_is_numbered_as_one_file(spark):
     assert blocks >= 3
     place = lambda row: (row["file"].rsplit("/", 1)[-1], row["line"], row["record"])  # noqa: E731
     assert _keyed(found, place) == _keyed(_cli_findings(SEED_BOTSESSION, [path], "create"), place)
+
+
+def test_rows_filtered_or_moved_after_the_read_are_not_numbered_as_the_file(spark):
+    """A filter or a shuffle after spark.read.text leaves rows that are no longer the file's lines in order:
+    their findings keep the file but get no line or record (numbering the kept rows put 82 of 88 findings at
+    wrong lines); a limit or a coalesce keeps the file's numbering."""
+    from pyspark.sql import functions
+
+    from dvschema.spark import validate, validate_lines
+
+    path = RECORDS / "msdyn_botsession.invalid.jsonl"
+    text = spark.read.text(str(path))
+    place = lambda row: (row["file"].rsplit("/", 1)[-1], row["line"], row["record"])  # noqa: E731
+    cli = _keyed(_cli_findings(SEED_BOTSESSION, [path], "create"), place)
+    for moved in (text.filter(~functions.col("value").contains("Session 1")), text.repartition(3),
+                  text.orderBy("value")):
+        found = [row.asDict() for row in validate_lines(moved, SEED_BOTSESSION).collect()]
+        assert found and {(row["file"].rsplit("/", 1)[-1], row["line"], row["record"]) for row in found} == \
+            {(path.name, None, None)}
+    for kept in (text.limit(1000), text.coalesce(1)):
+        assert _keyed([row.asDict() for row in validate_lines(kept, SEED_BOTSESSION).collect()], place) == cli
+    typed = spark.read.json(str(path))
+    assert {row.record for row in validate(typed.filter(functions.col("msdyn_name").isNotNull()),
+                                           SEED_BOTSESSION).collect()} == {None}
