@@ -412,16 +412,18 @@ def test_a_spark_worker_freezes_its_objects_out_of_the_collector_once(monkeypatc
 
     spec, _ = dvspark._spec(SEED_BOTSESSION, "create", None, None, None, None, None)
     monkeypatch.setattr(dvspark, "_VALIDATORS", {})
+    freezes = []
+    freeze = gc.freeze
+    monkeypatch.setattr(gc, "freeze", lambda: freezes.append(1) or freeze())
     gc.unfreeze()
     try:
         dvspark.worker_validator(spec, "outside a task")
-        assert gc.get_freeze_count() == 0
+        assert (freezes, gc.get_freeze_count()) == ([], 0)
         monkeypatch.setattr(pyspark.TaskContext, "get", classmethod(lambda cls: object()))
         dvspark.worker_validator(spec, "in a task")
-        frozen = gc.get_freeze_count()
-        assert frozen > 1000
+        assert freezes == [1] and gc.get_freeze_count() > 1000
         dvspark.worker_validator(spec, "in a task")  # reused: not frozen again
-        assert gc.get_freeze_count() == frozen
+        assert freezes == [1]
     finally:
         gc.unfreeze()
 
