@@ -85,21 +85,23 @@ def session(cores: int, arrow_batch: int | None = None):
     return spark
 
 
-def _session_processes(spark) -> list[int]:
-    """The session's JVM and every process under it (the Python daemon and its workers)."""
+def _session_stats(spark) -> dict[int, list[str]]:
+    """The /proc stat fields after the name, read once, of the session's JVM and every process under it
+    (the Python daemon and its workers); empty where there is no /proc."""
     root = spark.sparkContext._gateway.proc.pid
-    parents = {}
+    stats = {}
     for name in os.listdir("/proc") if os.path.isdir("/proc") else ():
         if name.isdigit():
             try:
-                parents[int(name)] = int(Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[1])
+                stats[int(name)] = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
+
     def under_root(pid: int) -> bool:
-        while pid not in (root, 0, 1) and pid in parents:
-            pid = parents[pid]
+        while pid not in (root, 0, 1) and pid in stats:
+            pid = int(stats[pid][1])
         return pid == root
-    return [pid for pid in parents if under_root(pid)]
+    return {pid: fields for pid, fields in stats.items() if under_root(pid)}
 
 
 def spark_cpu(spark) -> float:
@@ -107,14 +109,7 @@ def spark_cpu(spark) -> float:
     the living processes count: pyspark keeps its workers, and the time of a reaped child would be
     counted again in its parent's."""
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    total = 0.0
-    for pid in _session_processes(spark):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    return sum(int(fields[11]) + int(fields[12]) for fields in _session_stats(spark).values()) / tick
 
 
 def pin(spark, cores: set[int]) -> bool:
@@ -123,7 +118,7 @@ def pin(spark, cores: set[int]) -> bool:
     if not hasattr(os, "sched_setaffinity") or not os.path.isdir("/proc"):
         return False
     pinned = False
-    for pid in _session_processes(spark):
+    for pid in _session_stats(spark):
         for task in os.listdir(f"/proc/{pid}/task") if os.path.isdir(f"/proc/{pid}/task") else ():
             try:
                 os.sched_setaffinity(int(task), cores)
@@ -147,12 +142,11 @@ def _nothing(batches):
     """A mapInArrow function that only counts its rows: what Spark's Arrow hand-over alone costs. It
     freezes the worker's objects out of the collector as dvschema's workers do, or the floor would
     count pyspark's full ``gc.collect()`` after every task over every object the worker holds."""
-    import gc
-
     import pyarrow
 
-    gc.freeze()
+    from dvschema.spark import _freeze_worker_objects
 
+    _freeze_worker_objects()
     for batch in batches:
         yield pyarrow.RecordBatch.from_pydict({"rows": pyarrow.array([batch.num_rows], pyarrow.int64())})
 

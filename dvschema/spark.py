@@ -131,10 +131,10 @@ def _quoted(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def _positional(df: Any) -> Any:
-    """``df`` with its columns named by position: Spark's mapInArrow resolves each column by name, and
-    a Web API name such as ``x@odata.bind`` reads as a nested field there."""
-    return df.toDF(*(f"_c{position}" for position in range(len(df.columns))))
+def _positional_names(df: Any) -> list[str]:
+    """``df``'s columns named by position: Spark's mapInArrow resolves each column by name, and a Web
+    API name such as ``x@odata.bind`` reads as a nested field there."""
+    return [f"_c{position}" for position in range(len(df.columns))]
 
 
 #: logical plan nodes that keep a file read's rows in their order: a read with columns selected or added, a hint,
@@ -170,7 +170,7 @@ def _with_blocks(df: Any, functions: Any) -> tuple[Any, bool]:
     not when the rows of a file read were filtered or moved since."""
     from pyspark.errors import AnalysisException
 
-    names = [f"_c{position}" for position in range(len(df.columns))] + [_FILE, _BLOCK]
+    names = _positional_names(df) + [_FILE, _BLOCK]
     if df.inputFiles():
         try:
             return (df.select("*", functions.col("_metadata.file_path"),
@@ -205,7 +205,8 @@ class _Findings:
     def __init__(self, pyarrow: Any):
         self.pyarrow = pyarrow
         columns = finding_columns()
-        self.names = [_FILE, _BLOCK, _ROW, _RECORD, "id", *columns, _BLOCK_ROWS, _BLOCK_RECORDS]
+        self.names = [name for name, _ in _raw_columns()]
+        self.types = [pyarrow.int64() if kind == "long" else pyarrow.string() for _, kind in _raw_columns()]
         self.fields = operator.itemgetter(*columns.values())  # a Violation's fields in the order of the columns
         self.rows: list[tuple] = []
         #: (file, block) -> [rows, records] seen so far; a block's rows come in order, in one partition
@@ -225,13 +226,10 @@ class _Findings:
 
     def batch(self) -> Any:
         """The rows so far as one Arrow batch (then empty again)."""
-        pa = self.pyarrow
-        long = pa.int64()
-        types = {_BLOCK: long, _ROW: long, _RECORD: long, _BLOCK_ROWS: long, _BLOCK_RECORDS: long}
         columns = list(zip(*self.rows)) if self.rows else [()] * len(self.names)
         self.rows = []
-        arrays = [pa.array(values, type=types.get(name, pa.string())) for name, values in zip(self.names, columns)]
-        return pa.RecordBatch.from_arrays(arrays, names=self.names)
+        arrays = [self.pyarrow.array(values, type=kind) for values, kind in zip(columns, self.types)]
+        return self.pyarrow.RecordBatch.from_arrays(arrays, names=self.names)
 
     def last_batch(self) -> Any:
         """The rows so far and one row per block with its counts, as the partition's last batch."""
@@ -241,10 +239,15 @@ class _Findings:
         return self.batch()
 
 
+def _raw_columns() -> list[tuple[str, str]]:
+    """The columns of the workers' rows, with their Spark types: the place, the finding's fields, and a
+    block's counts (null in a finding's row)."""
+    return ([(_FILE, "string"), (_BLOCK, "long"), (_ROW, "long"), (_RECORD, "long"), ("id", "string")]
+            + [(name, "string") for name in finding_columns()] + [(_BLOCK_ROWS, "long"), (_BLOCK_RECORDS, "long")])
+
+
 def _raw_schema() -> str:
-    return (f"{_FILE} string, {_BLOCK} long, {_ROW} long, {_RECORD} long, id string, "
-            + ", ".join(f"`{name}` string" for name in finding_columns())
-            + f", {_BLOCK_ROWS} long, {_BLOCK_RECORDS} long")
+    return ", ".join(f"{_quoted(name)} {kind}" for name, kind in _raw_columns())
 
 
 def _record_id(value: Any) -> str | None:
@@ -484,11 +487,11 @@ def split(df: Any, table: Table | str | Path, operation: str = "create", *, fail
         raise ValueError(f"the DataFrame has a column {_FINDINGS!r} already; rename it before split")
     spec, validator = _spec(table, operation, select, ignore, severities, required_severities, catalog)
     finding = StructType([StructField(name, StringType()) for name in finding_columns()])
-    columns = [StructField(f"_c{position}", field.dataType, field.nullable)
-               for position, field in enumerate(df.schema.fields)]
+    columns = [StructField(name, field.dataType, field.nullable)
+               for name, field in zip(_positional_names(df), df.schema.fields)]
     schema = StructType(columns + [StructField(_FINDINGS, ArrayType(finding, False)),
                                    StructField(_REJECTED, BooleanType())])
-    checked = _positional(df).mapInArrow(_split_rows(spec, spec.cache_key, _record_fields(df, validator, key),
+    checked = df.toDF(*_positional_names(df)).mapInArrow(_split_rows(spec, spec.cache_key, _record_fields(df, validator, key),
                                                      len(df.columns), SEVERITY_RANK[fail_on], ignore_nulls),
                                          schema)
     checked = checked.toDF(*df.columns, _FINDINGS, _REJECTED)
