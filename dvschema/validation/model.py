@@ -106,6 +106,8 @@ class ColumnFacts:
     user_local: bool = False
     precision: int | None = None
     precision_checkable: bool = False
+    #: where the precision comes from, as the page states it, with the name of a bare PrecisionSource number
+    precision_source: str = ""
     read_only: bool = False
     is_clean: Callable[[Any], bool] = field(default=lambda value: False)
     allowed_text: str | None = None
@@ -129,6 +131,7 @@ class ColumnFacts:
         facts.precision = column.precision
         source = (column.precision_source or "").strip()
         facts.precision_checkable = column.precision is not None and (not source or source.startswith("0"))
+        facts.precision_source = f"{source} ({PRECISION_SOURCES[source]})" if source in PRECISION_SOURCES else source
         return facts
 
     def allowed(self) -> str:
@@ -137,6 +140,11 @@ class ColumnFacts:
             self.allowed_text = ", ".join(f"{value} ({label})" if label else str(value)
                                           for value, label in self.options.items())
         return self.allowed_text
+
+
+#: MoneyAttributeMetadata.PrecisionSource's values: what the number alone (older pages) names.
+PRECISION_SOURCES = {"0": "MoneyAttributeMetadata.Precision", "1": "Organization.PricingDecimalPrecision",
+                     "2": "TransactionCurrency.CurrencyPrecision"}
 
 
 # \Z, not $: $ also matches before a final newline, and "2024-01-01\n" is no date.

@@ -143,7 +143,7 @@ class Validator:
         self.bind_names = {name: (self.facts.get(nav.lookup) if nav.lookup else None, nav.targets)
                            for name, nav in self.navigation.items()}
         self._keys: dict[str, tuple[int, ColumnFacts | None, Callable[[Any], bool]]] = {}
-        self.notices = [f"precision of {facts.name} comes from {facts.column.precision_source}; not checked"
+        self.notices = [f"precision of {facts.name} comes from {facts.precision_source}; not checked"
                         for facts in self.facts.values()
                         if facts.column.precision is not None and not facts.precision_checkable
                         and "precision" in self.enabled]
