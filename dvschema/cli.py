@@ -308,7 +308,6 @@ def drift_check(files: tuple[Path, ...], baseline: Path | None, report_format: s
     """Compare the configured documents (the schema sources) with the baseline catalog: the drift hook."""
     from dvschema.config import load_config
     from dvschema.diagnostics import InputError
-    from dvschema.metaschema.model import Catalog
     from dvschema.parsers import load_metadata
 
     config = load_config(config_file)
@@ -319,10 +318,10 @@ def drift_check(files: tuple[Path, ...], baseline: Path | None, report_format: s
     if not config.schema:
         raise InputError.at(str(config.path or "pyproject.toml"), None, "no schema sources configured",
                             found="no schema", expected="schema = [\"docs/tables\"] in [tool.dvschema]")
-    tables = {}
-    for source in config.schema:
-        tables.update(load_metadata(source).tables)
-    _drift(load_metadata(baseline), Catalog(tables=tables), str(baseline), ", ".join(map(str, config.schema)),
+    # the sources read as validate reads them: an extension page layered on its base, and two full
+    # descriptions of one table an error rather than the last one silently kept
+    _drift(load_metadata(baseline), _layered_catalog(tuple(config.schema)), str(baseline),
+           ", ".join(map(str, config.schema)),
            report_format, fail_on or config.drift_fail_on or "breaking", config.drift_ignore, None)
 
 

@@ -188,6 +188,13 @@ def test_drift_check_against_baseline(project):
     (project / "docs" / "msdyn_botsession.md").unlink()
     result = CliRunner().invoke(main, ["drift-check"])
     assert result.exit_code == 1 and "DD101 table-removed: table msdyn_botsession was removed" in result.output
+    # two sources that both describe a table fully: an error, as for validate, not the last one kept
+    (project / "later").mkdir()
+    shutil.copy(CORPUS / "new/package.md", project / "later" / "package.md")
+    _pyproject(project, 'schema = ["docs", "later"]\nbaseline = "baseline.json"\n')
+    result = CliRunner().invoke(main, ["drift-check"])
+    assert result.exit_code == 2 and "table package is" in result.output and "full descriptions of package" in \
+        result.output
 
 
 def test_sarif_output_is_valid_against_the_official_schema(monkeypatch):
