@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import orjson
 import pytest
 from click.testing import CliRunner
 
@@ -371,3 +372,24 @@ def test_the_deep_insert_example_is_clean_once_the_dynamics_365_extension_is_lay
     result = CliRunner().invoke(main, ["validate", "-q", "--schema", str(WEBAPI), "--table", "account",
                                        str(WEBAPI / "create-deep-insert.request.json")])
     assert result.exit_code == 0 and "0 errors, 0 warnings, 1 info" in result.output
+
+
+def test_numbers_in_a_related_record_are_read_exactly_as_at_the_top():
+    """The docs' create body, sent whole as a related record (parentaccountid, a deep insert): a latitude
+    whose 21st decimal a double loses gets the same precision finding nested as at the top level, with
+    the compiled screen and without it (it used to pass: only top-level floats were read exactly)."""
+    body = json.loads((WEBAPI / "create-basic.request.json").read_text())
+    body["address1_latitude"] = "LATITUDE"
+    latitude = b"47.639580000000000000001"  # a double reads 47.63958, within Precision 5
+    top = orjson.dumps(body).replace(b'"LATITUDE"', latitude)
+    nested = orjson.dumps({"name": "Parent", "parentaccountid": body}).replace(b'"LATITUDE"', latitude)
+    for screened in (True, False):
+        validator = Validator(parsed(PAGES["account"]).table, "create")
+        if not screened:
+            validator.screen = None
+        found = [v.to_dict() for v in validator.iter_line_violations(top)]
+        assert [(v["code"], v["key"], v["path"]) for v in found] == [("DV104", "address1_latitude", None)]
+        found = [v.to_dict() for v in validator.iter_line_violations(nested)]
+        assert [(v["code"], v["key"], v["path"], v["message"]) for v in found] == [
+            ("DV104", "address1_latitude", "parentaccountid.address1_latitude",
+             "47.639580000000000000001 has 21 decimal places; Precision is 5")]

@@ -20,7 +20,7 @@ import orjson
 
 from dvschema.diagnostics import shorten
 from dvschema.metaschema.dump import column_accepts_value_on
-from dvschema.validation.jsonvalues import json_kind, loads_exact, shown_value
+from dvschema.validation.jsonvalues import has_float, json_kind, loads_decimal, loads_exact, shown_value
 from dvschema.validation.model import (GUID_TEXT, LOOKUP_TYPES, SEVERITY_RANK, ColumnFacts, Violation,
                                        clean_value_predicate, display_name_index)
 from dvschema.validation.rules import _BIND, RULES, RULES_BY_NAME, Rule, check_invalid_lookup
@@ -39,8 +39,6 @@ DEFAULT_REQUIRED_SEVERITIES = {"SystemRequired": "error", "ApplicationRequired":
 _TO_STATUS = re.compile(r"""tostatusid\s*=\s*["'](\d+)["']""")
 
 _COLUMN, _BIND_KEY, _VALUE_KEY, _ANNOTATION, _UNKNOWN, _NAVIGATION, _DERIVED = range(7)
-# Values orjson reads as exactly as the rules need them (a float, or a float inside a related record, is not).
-_EXACT_ENOUGH = frozenset({str, int, bool, type(None)})
 
 
 def _always(value: Any) -> bool:
@@ -400,8 +398,8 @@ class Validator:
         record = orjson.loads(line)  # an object: the screen read it whole
         keys, record_rules = verdict
         values = [record[key] for key in keys]
-        if not _EXACT_ENOUGH.issuperset(map(type, values)):  # the rules need exact numbers, nested ones too
-            record = loads_exact(line)
+        if has_float(values):  # the rules need exact numbers, in related records too
+            record = loads_decimal(line)
             values = [record[key] for key in keys]
         found: list[Violation] = []
         if keys:
