@@ -353,26 +353,28 @@ def _line_findings(spec: ValidatorSpec, key: str, text: str, primary: str
     return run
 
 
-def _placed_findings(raw: Any, functions: Any, index: bool) -> Any:
-    """The findings with their file, line and record index: a block's offset is the sum of the rows
-    (and records) of the blocks before it in its file, from the workers' rows of block counts."""
+def _placed_findings(raw: Any, functions: Any, index: bool, lines: bool) -> Any:
+    """The findings with their file, line (``lines``: rows are lines, else null) and record index: a
+    block's offset is the sum of the rows (and records) of the blocks before it in its file, from the
+    workers' rows of block counts."""
     from pyspark.sql import Window
 
     fields = [functions.col(_quoted(name)) for name in finding_columns()]
     file = functions.when(functions.col(_FILE) == "", None).otherwise(functions.col(_FILE)).alias("file")
+    null = functions.lit(None).cast("long")
     if not index:
-        null = functions.lit(None).cast("long")
         return raw.filter(functions.col(_BLOCK_ROWS).isNull()).select(file, null.alias("line"), null.alias("record"),
                                                                        "id", *fields)
     # Blocks start at distinct byte offsets (or are distinct partitions): a range of the blocks up to the
     # one before is every row of the earlier blocks, whose count rows hold their counts.
     before = Window.partitionBy(_FILE).orderBy(_BLOCK).rangeBetween(Window.unboundedPreceding, -1)
     zero = functions.lit(0)
-    offsets = raw.select("*", functions.coalesce(functions.sum(_BLOCK_ROWS).over(before), zero).alias("row0"),
-                         functions.coalesce(functions.sum(_BLOCK_RECORDS).over(before), zero).alias("rec0"))
-    placed = offsets.filter(functions.col(_BLOCK_ROWS).isNull())
-    return placed.select(file, (functions.col("row0") + functions.col(_ROW) + 1).alias("line"),
-                         (functions.col("rec0") + functions.col(_RECORD)).alias("record"), "id", *fields)
+    earlier = {"rec0": _BLOCK_RECORDS, **({"row0": _BLOCK_ROWS} if lines else {})}
+    offsets = raw.select("*", *(functions.coalesce(functions.sum(count).over(before), zero).alias(name)
+                                for name, count in earlier.items()))
+    line = functions.col("row0") + functions.col(_ROW) + 1 if lines else null
+    return offsets.filter(functions.col(_BLOCK_ROWS).isNull()).select(
+        file, line.alias("line"), (functions.col("rec0") + functions.col(_RECORD)).alias("record"), "id", *fields)
 
 
 def _id_position(df: Any, table: Table, key: str | None) -> int | None:
@@ -415,8 +417,7 @@ def validate(df: Any, table: Table | str | Path, operation: str = "create", *, s
     raw = blocks.mapInArrow(_typed_findings(spec, spec.cache_key, _record_fields(df, validator, key), id_position,
                                             ignore_nulls),
                             _raw_schema())
-    placed = _placed_findings(raw, functions, index and placeable)
-    return placed.withColumn("line", functions.lit(None).cast("long"))
+    return _placed_findings(raw, functions, index and placeable, lines=False)
 
 
 def validate_lines(df: Any, table: Table | str | Path, operation: str = "create", *, column: str = "value",
@@ -438,7 +439,7 @@ def validate_lines(df: Any, table: Table | str | Path, operation: str = "create"
     blocks, placeable = _with_blocks(df.select(functions.col(_quoted(column))), functions)
     raw = blocks.mapInArrow(_line_findings(spec, spec.cache_key, column, validator.table.primary_id_attribute),
                             _raw_schema())
-    return _placed_findings(raw, functions, index and placeable)
+    return _placed_findings(raw, functions, index and placeable, lines=True)
 
 
 def _split_rows(spec: ValidatorSpec, key: str, fields: list[tuple[int, str]], width: int, threshold: int,
