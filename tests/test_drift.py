@@ -527,12 +527,15 @@ def test_a_catalog_of_the_earlier_model_version_is_refused(tmp_path):
     assert str(catalog) in result.output and 'model_version "1"' in result.output
 
 
-def test_content_hash_is_equal_for_the_same_metadata_in_another_format_only():
-    from dvschema.drift.structural import content_hash
+def test_the_same_metadata_in_another_format_has_equal_canonical_json_and_no_difference():
+    from dvschema.drift.structural import canonical_json, diff_tables, identity_view
 
     page = parsed(SEED_BOTSESSION).table
     rendered = parse_text(render_plain_text(SEED_BOTSESSION.read_text(encoding="utf-8")), "rendered.txt").table
-    assert content_hash(rendered) == content_hash(page)
+    assert canonical_json(identity_view(rendered)) == canonical_json(identity_view(page))
+    assert diff_tables(page, rendered) == []
     edited = parse_text(_edit("|419550003|**abandoned**|", "|419550003|**Abandoned**|")(
         SEED_BOTSESSION.read_text(encoding="utf-8")), "edited.md").table
-    assert content_hash(edited) != content_hash(page)
+    assert canonical_json(identity_view(edited)) != canonical_json(identity_view(page))
+    assert [(d.op, d.path, d.old, d.new) for d in diff_tables(page, edited)] == [
+        ("changed", ("columns", "msdyn_outcome", "options", 419550003, "label"), "abandoned", "Abandoned")]

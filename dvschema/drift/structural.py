@@ -20,12 +20,11 @@ sections).
 
 Tables whose canonical content is equal are not deepdiffed at all: between two releases most tables
 do not change. Equal models are recognised by comparing them (presentation fields aside), tables that
-differ in presentation only by comparing their canonical JSON (:func:`content_hash` is its digest).
+differ in presentation only by comparing their canonical JSON (:func:`canonical_json`).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -146,11 +145,6 @@ def identity_view(table: Table) -> dict[str, Any]:
 def canonical_json(view: dict[str, Any]) -> bytes:
     """Return the view as canonical JSON: sorted keys, exact decimals as strings."""
     return orjson.dumps(view, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
-
-
-def content_hash(table: Table) -> str:
-    """Return a hash of the table's canonical content: equal for two pages that state the same metadata."""
-    return hashlib.blake2b(canonical_json(identity_view(table)), digest_size=16).hexdigest()
 
 
 def never_lists(message: str, generation: str | None) -> bool:
