@@ -326,7 +326,7 @@ def test_change_messages_name_a_tables_extra_key_and_show_values_as_json_not_pyt
 def test_cached_tables_rebuilt_from_their_dump_equal_the_parsed_ones():
     from conftest import ALL_DOCUMENTS, parsed
     from dvschema.metaschema.dump import dumped_table
-    from dvschema.metaschema.model import Table, table_from_dump
+    from dvschema.metaschema.model import Table
 
     checked = 0
     for path in ALL_DOCUMENTS:
@@ -335,9 +335,7 @@ def test_cached_tables_rebuilt_from_their_dump_equal_the_parsed_ones():
         except Exception:  # noqa: BLE001 - documents that are errors by design have no table to rebuild
             continue
         dump = table.model_dump(mode="json")
-        rebuilt = table_from_dump(dump)
-        assert rebuilt == table == Table.model_validate(dump), path
-        assert rebuilt.model_dump(mode="json") == dump
+        assert table == Table.model_validate(dump), path
         view = dumped_table(dump)
         for column, seen in zip(table.columns, view.columns):
             assert (seen.logical_name, seen.min_value, seen.max_value, seen.targets, seen.options and

@@ -1,11 +1,9 @@
 """Tables rebuilt from their own JSON dump, without pydantic.
 
-The parse cache stores each table as ``Table.model_dump(mode="json")``. Two readers rebuild it:
-:func:`dvschema.metaschema.model.table_from_dump` makes the pydantic models without validating
-them again, and :func:`dumped_table` makes read-only attribute views, for a command that only
-reads a cached table (``dvschema validate``) and so need not import pydantic at all (its import
-and the models' validators were most of that command's start-up). Both walk the dump with
-:func:`rebuild_table`, so the two agree on every field.
+The parse cache stores each table as ``Table.model_dump(mode="json")``. :func:`dumped_table` makes
+read-only attribute views of it, for a command that only reads a cached table (``dvschema validate``)
+and so need not import pydantic at all (its import and the models' validators were most of that
+command's start-up); ``cache.load`` validates the dump into the models instead.
 """
 
 from __future__ import annotations
@@ -61,12 +59,6 @@ def _rebuild(name: str, data: dict[str, Any], make: Maker) -> Any:
     return make(name, fields)
 
 
-def rebuild_table(data: dict[str, Any], make: Maker) -> Any:
-    """A table from its JSON dump: nested models made with ``make``, lists back to tuples and
-    decimal bounds (strings in JSON) back to ``Decimal``."""
-    return _rebuild("Table", data, make)
-
-
 class DumpedModel:
     """A read-only view of one model object's fields (the attributes of the pydantic model)."""
 
@@ -102,5 +94,6 @@ class DumpedCatalog:
 
 
 def dumped_table(data: dict[str, Any]) -> DumpedModel:
-    """Read-only attribute views of a table's JSON dump (see the module's docstring)."""
-    return rebuild_table(data, DumpedModel)
+    """Read-only attribute views of a table's JSON dump (see the module's docstring): lists back to
+    tuples and decimal bounds (strings in JSON) back to ``Decimal``, as the models hold them."""
+    return _rebuild("Table", data, DumpedModel)

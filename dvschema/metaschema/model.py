@@ -15,7 +15,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from dvschema.metaschema.dump import MODEL_VERSION, column_accepts_value_on, rebuild_table
+from dvschema.metaschema.dump import MODEL_VERSION, column_accepts_value_on
 
 
 #: A decimal kept exactly as the document wrote it (``1E-12``, ``0.5``): a string in JSON.
@@ -35,7 +35,7 @@ SourceFormat = Literal["markdown-generated", "markdown-2023", "markdown-2020", "
 
 class _Frozen(BaseModel):
     # defer_build: a class's validator is built when it first validates, not at import; a command
-    # that only reads cached tables (built by table_from_dump, without validation) never pays for it
+    # that only reads cached tables (as views, metaschema.dump) never pays for it
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
@@ -204,14 +204,3 @@ class Catalog(_Frozen):
 
     model_version: str = MODEL_VERSION
     tables: dict[str, Table] = Field(default_factory=dict)
-
-
-_MODELS_BY_NAME = {"Table": Table, "Column": Column, "Option": Option, "Relationship": Relationship,
-                   "Message": Message, "Source": Source, "LayerChange": LayerChange}
-
-
-def table_from_dump(data: dict) -> Table:
-    """A Table from its own ``model_dump(mode="json")``, built without validation: for data dvschema
-    wrote itself (the parse cache), where validating again only costs time. Anything else goes
-    through ``Table.model_validate``."""
-    return rebuild_table(data, lambda name, fields: _MODELS_BY_NAME[name].model_construct(set(fields), **fields))
