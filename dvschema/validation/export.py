@@ -69,7 +69,7 @@ def record_json_schema(table: Table, operation: str = "create") -> dict[str, Any
             properties[name] = schema
         else:
             properties[f"_{name}_value"] = {"anyOf": [{"type": "string", "pattern": GUID_PATTERN}, {"type": "null"}]}
-    for bind in sorted(validator.bind_names):
+    for bind in sorted(validator.navigation):
         url = {"type": "string", "pattern": BIND_PATTERN}
         properties[f"{bind}@odata.bind"] = ({"type": "array", "items": url} if validator.navigation[bind].collection
                                             else url)

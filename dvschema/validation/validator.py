@@ -107,14 +107,13 @@ class Validator:
             raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
         for entries in (select or [], ignore or []):
             check_rule_names(entries)
-        # what a spawned worker process rebuilds the validator from (see __reduce__)
-        self._arguments = (table, operation, {"select": select, "ignore": ignore, "severities": severities,
-                                              "required_severities": required_severities, "catalog": catalog})
         self.table = table
         self.operation = operation
         self.catalog = catalog
+        # the keyword arguments: related validators are built with them, and a spawned worker process
+        # rebuilds this one from them (see __reduce__)
         self._options = {"select": select, "ignore": ignore, "severities": severities,
-                         "required_severities": required_severities}
+                         "required_severities": required_severities, "catalog": catalog}
         self._related: dict[tuple[str, str], Validator] = {}  # shared by every validator of one tree
         self.enabled = rule_selection(select, ignore)
         self.severity = {rule.name: rule.severity for rule in RULES}
@@ -138,8 +137,6 @@ class Validator:
         self.entity_sets = self._entity_sets(catalog)
         self.table_of_set = {entity_set: name for name, entity_set in self.entity_sets.items()}
         self._sets_of: dict[str, tuple[frozenset[str] | None, frozenset[str]]] = {}
-        self.bind_names = {name: (self.facts.get(nav.lookup) if nav.lookup else None, nav.targets)
-                           for name, nav in self.navigation.items()}
         self._keys: dict[str, tuple[int, ColumnFacts | None, Callable[[Any], bool]]] = {}
         self.notices = [f"precision of {facts.name} comes from {facts.precision_source}; not checked"
                         for facts in self.facts.values()
@@ -192,8 +189,7 @@ class Validator:
 
     def __reduce__(self) -> tuple:
         """Pickled as its arguments: a spawned worker process compiles its own (the screen is C state)."""
-        table, operation, options = self._arguments
-        return _rebuilt_validator, (table, operation, options)
+        return _rebuilt_validator, (self.table, self.operation, self._options)
 
     def _entity_sets(self, catalog: Catalog | None) -> dict[str, str]:
         tables = dict(catalog.tables) if catalog else {}
@@ -618,7 +614,7 @@ class Validator:
             if name == self.table.logical_name and operation == self.operation:
                 return self
             table = tables[name] if name in tables else self.table
-            validator = Validator(table, operation, catalog=self.catalog, **self._options)  # type: ignore[arg-type]
+            validator = Validator(table, operation, **self._options)  # type: ignore[arg-type]
             validator._related = self._related
             self._related[(name, operation)] = validator
         return validator
