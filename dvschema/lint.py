@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from dvschema.metaschema.dump import LOOKUP_TYPES
 from dvschema.metaschema.model import Column, Option, Table
 from dvschema.parsers.builder import PageLocations
 
@@ -19,7 +20,8 @@ Finding = tuple[str, "int | None"]
 #: The most characters a text column can hold: nvarchar(max) holds 2**30 - 1 characters, the MaxLength
 #: real pages state for the largest system columns (pluginassembly.content, slaitem.applicablewhenxml).
 MAX_LENGTH_LIMITS = {"String": 1073741823, "Memo": 1073741823}
-LOOKUP_TYPES = frozenset({"Lookup", "Customer", "Owner", "PartyList"})
+#: columns that refer to records of other tables: the lookups, and PartyList (activity parties)
+REFERENCE_TYPES = LOOKUP_TYPES | {"PartyList"}
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def lookup_without_targets(table: Table, locations: PageLocations) -> Iterator[F
     Example: ``|Type|Lookup|`` and no ``|Targets|...|`` row. Customized columns of extension pages are
     left out: they state only what they change."""
     for column, line, properties, _ in _columns(table, locations):
-        if column.type in LOOKUP_TYPES and not column.targets and column.changes_from is None:
+        if column.type in REFERENCE_TYPES and not column.targets and column.changes_from is None:
             yield f"{column.logical_name}: a {column.type} column without Targets", properties.get("Type", line)
 
 

@@ -15,6 +15,9 @@ from typing import Any, Callable
 #: 2: ``is_valid_for_create``/``is_valid_for_update`` are None unless the page states them (version 1 filled
 #: True from the writable section); ``Column.derived_from``.
 MODEL_VERSION = "2"
+#: Column types whose value refers to a record of another table (set with a bind in a write, with a name
+#: column Dataverse derives from it); PartyList, written through activity parties, is not among them.
+LOOKUP_TYPES = frozenset({"Lookup", "Customer", "Owner"})
 
 #: Builds one object of the model from its fields: called with the model's name and the fields.
 Maker = Callable[[str, dict[str, Any]], Any]

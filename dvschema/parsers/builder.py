@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from dvschema.diagnostics import Diagnostic, InputError, NotATableReference, shorten
+from dvschema.metaschema.dump import LOOKUP_TYPES
 from dvschema.metaschema.model import Column, Message, Option, Relationship, Source, Table
 from dvschema.parsers import values
 from dvschema.parsers.blocks import Block, Heading, ListItem, Paragraph, SectionIndex, TableBlock
@@ -163,8 +164,6 @@ _RELATED_ENTITY = (
 )
 
 
-#: Column types whose record holds a reference to another table (and so a name column derived from it).
-LOOKUP_TYPES = frozenset({"Lookup", "Owner", "Customer"})
 #: Suffixes of the columns Dataverse derives from a lookup: its record's name and yomi (phonetic) name.
 DERIVED_NAME_SUFFIXES = ("yominame", "name")
 

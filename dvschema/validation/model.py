@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
+from dvschema.metaschema.dump import LOOKUP_TYPES  # noqa: F401 - the validation package's name for it
+
 if TYPE_CHECKING:  # the model is only named in annotations: validation never imports pydantic itself
     from dvschema.metaschema.model import Column, Table
 
@@ -28,7 +30,6 @@ TYPE_LIMITS: dict[str, tuple[int | Decimal, int | Decimal]] = {
 NUMBER_TYPES = frozenset(TYPE_LIMITS)
 INTEGER_TYPES = frozenset({"Integer", "BigInt"})
 CHOICE_TYPES = frozenset({"Picklist", "State", "Status"})
-LOOKUP_TYPES = frozenset({"Lookup", "Customer", "Owner"})
 TEXT_TYPES = frozenset({"String", "Memo"})
 
 
