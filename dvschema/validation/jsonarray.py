@@ -139,6 +139,11 @@ def _functions() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., 
     return _array_blocks_python, _array_spans_python, _value_span_python
 
 
+def value_span(data: Any, start: int) -> int:
+    """The end of the JSON value at ``start`` by its brackets and strings (-1: cut off or mismatched)."""
+    return _functions()[2](data, start)
+
+
 def array_spans(data: Any, start: int, stop: int) -> list[tuple[int, int]]:
     """The byte ranges of the elements of one block of :func:`json_layout`."""
     return _functions()[1](data, start, stop)

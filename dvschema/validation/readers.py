@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Union
 import orjson
 
 from dvschema.diagnostics import InputError, shorten
-from dvschema.validation.jsonarray import UTF8_BOM, iter_elements, json_layout
+from dvschema.validation.jsonarray import UTF8_BOM, iter_elements, json_layout, value_span
 from dvschema.validation.jsonvalues import exact_int, loads_exact
 from dvschema.validation.model import CHOICE_TYPES, INTEGER_TYPES, NUMBER_TYPES, display_name_index
 from dvschema.validation.rules import parse_decimal
@@ -55,11 +55,10 @@ def content_format(data: bytes) -> str:
     text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:1] not in (b"{", b"["):
         return "csv"
-    try:
-        orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return "jsonl"
-    return "json"
+    # by the structure alone (the C scanner of JSON arrays): parsing it all only to tell would build every
+    # record at once, which the streaming reader exists to avoid
+    end = value_span(text, 0)
+    return "json" if end > 0 and not text[end:].strip() else "jsonl"
 
 
 def record_format(path: str | Path) -> str:
