@@ -227,6 +227,13 @@ def test_a_catalog_against_one_page_compares_only_that_pages_table(tmp_path):
         ("column-added", "msdyn_convtranscriptid"), ("column-added", "msdyn_lastsessionoutcome"),
         ("column-added", "msdyn_lastsessionoutcomereason"), ("column-added", "msdyn_mcsbotsessionid")]
     assert f"note: {page} is one page: 2 other tables of {catalog} are not compared" in result.output
+    # the page as the old side: the same four columns, removed, and the other tables still not compared
+    result = _run("diff", page, catalog, "--format", "json", "--fail-on", "none")
+    changes = json.loads(result.output[result.output.index("{"):])["changes"]
+    assert result.exit_code == 0 and [(c["kind"], c["column"]) for c in changes] == [
+        ("column-removed", "msdyn_convtranscriptid"), ("column-removed", "msdyn_lastsessionoutcome"),
+        ("column-removed", "msdyn_lastsessionoutcomereason"), ("column-removed", "msdyn_mcsbotsessionid")]
+    assert f"note: {page} is one page: 2 other tables of {catalog} are not compared" in result.output
 
 
 # -- --max-violations -------------------------------------------------------------------------------------

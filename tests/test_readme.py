@@ -82,3 +82,12 @@ def test_readme_ci_step_runs(tmp_path):
     drift = subprocess.run(diff_line, shell=True, cwd=tmp_path, capture_output=True, text=True)
     assert drift.returncode == 1
     assert drift.stdout.startswith("::error file=release-1/msdyn_sessionevent.md,title=DD101 table-removed::")
+
+
+def test_readme_test_command_is_what_ci_runs():
+    """The README's second command installs and tests as .ci/run does (there in a fresh venv, as python)."""
+    command = re.findall(r"```sh\n(.+?)\n```", README, re.S)[1]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    install, test = command.replace("python3 ", "python ").split(" && ")
+    assert install.replace("pip install", "pip install --quiet") in ci.splitlines()
+    assert test in ci.splitlines()
